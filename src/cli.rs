@@ -1,9 +1,13 @@
 //! Command-line interface (clap derive). No logic lives here.
-use clap::{Parser, Subcommand};
+use clap::{Parser, Subcommand, ValueEnum};
+use std::path::PathBuf;
 
 /// Lint, simulate and verify AWS CloudTrail as written in Terraform and CloudFormation.
+///
+/// Exit codes: 0 clean, 1 findings at or above --fail-on, 2 usage error, unreadable input
+/// or internal error.
 #[derive(Debug, Parser)]
-#[command(name = "trailcheck", version, about, long_about = None)]
+#[command(name = "trailcheck", version, about, long_about = None, propagate_version = true)]
 pub struct Args {
     #[command(subcommand)]
     pub command: Command,
@@ -11,9 +15,86 @@ pub struct Args {
 
 #[derive(Debug, Subcommand)]
 pub enum Command {
+    /// Check Terraform for CloudTrail problems (the rule catalog: `trailcheck rules list`).
+    Check(CheckArgs),
     /// List the rule catalog or explain one rule.
     Rules(RulesArgs),
 }
 
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum Format {
+    /// Diagnostics with source snippets and a summary line.
+    Human,
+    /// The versioned `trailcheck/v1` JSON document.
+    Json,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, ValueEnum)]
+pub enum FailOn {
+    Info,
+    Low,
+    Medium,
+    High,
+    Critical,
+}
+
 #[derive(Debug, clap::Args)]
-pub struct RulesArgs {}
+pub struct CheckArgs {
+    /// Files or directories to check. A file brings in the rest of its module. [default: .]
+    pub paths: Vec<PathBuf>,
+
+    /// Output format.
+    #[arg(long, value_enum, default_value_t = Format::Human)]
+    pub format: Format,
+
+    /// Write the report to this file instead of standard output.
+    #[arg(long, short = 'o', value_name = "FILE")]
+    pub output: Option<PathBuf>,
+
+    /// Exit with 1 when a finding is at or above this severity.
+    #[arg(long, value_enum, default_value_t = FailOn::Low, value_name = "SEVERITY")]
+    pub fail_on: FailOn,
+
+    /// Run only these rules (names like `trail-single-region` or ids like `CT001`;
+    /// comma-separated or repeated).
+    #[arg(long, value_delimiter = ',', value_name = "RULE")]
+    pub select: Vec<String>,
+
+    /// Turn on rules that are off by default or in the config (comma-separated or repeated).
+    #[arg(long, value_delimiter = ',', value_name = "RULE")]
+    pub enable: Vec<String>,
+
+    /// Turn off these rules (comma-separated or repeated).
+    #[arg(long, value_delimiter = ',', value_name = "RULE")]
+    pub disable: Vec<String>,
+
+    /// Set a Terraform root-module variable, as `terraform plan -var` does (repeatable).
+    #[arg(long = "var", value_name = "NAME=VALUE")]
+    pub vars: Vec<String>,
+
+    /// Read Terraform variables from a .tfvars file, after terraform.tfvars and
+    /// *.auto.tfvars (repeatable).
+    #[arg(long = "var-file", value_name = "FILE")]
+    pub var_files: Vec<PathBuf>,
+}
+
+#[derive(Debug, clap::Args)]
+pub struct RulesArgs {
+    #[command(subcommand)]
+    pub command: Option<RulesCommand>,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum RulesCommand {
+    /// List every rule: id, name, severity, category and title.
+    List {
+        /// Output format.
+        #[arg(long, value_enum, default_value_t = Format::Human)]
+        format: Format,
+    },
+    /// Print a rule's documentation: why it matters, how to fix it, references.
+    Explain {
+        /// Rule name (`trail-single-region`) or id (`CT001`).
+        rule: String,
+    },
+}

@@ -4,7 +4,16 @@
 //! Data flow: `discover` → `frontend` → `model` → `rules` → `report`. `model` is the only
 //! module that front ends and rules share; front ends never import `rules` or `report`.
 
+pub mod check;
 pub mod cli;
+pub mod discover;
+pub mod frontend;
+pub mod model;
+pub mod report;
+pub mod rules;
+pub mod source;
+
+mod explain;
 
 /// What a command concluded, mapped by `main` to the process exit code.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -34,6 +43,7 @@ impl Outcome {
 /// Returns an error for failures that are not findings (I/O, usage); `main` maps them to 2.
 pub fn run(args: cli::Args) -> miette::Result<Outcome> {
     match args.command {
-        cli::Command::Rules(_) => Ok(Outcome::Clean),
+        cli::Command::Check(a) => check::run(&a),
+        cli::Command::Rules(a) => explain::run(&a),
     }
 }

@@ -1,0 +1,104 @@
+//! Discovery: walk the given paths (respecting `.gitignore`, skipping hidden directories
+//! such as `.terraform/` — installed modules are read on demand through `modules.json`),
+//! never following symlinks (so loops cannot hang the walk), and classify files.
+
+use std::path::{Path, PathBuf};
+
+/// What a file is, decided by name and, where the name is ambiguous, by content.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum SourceKind {
+    Terraform,
+    /// `.tfvars`: read by the root module it belongs to.
+    TerraformVars,
+    /// A JSON/YAML file that may be CloudFormation or a plan (not yet analysed).
+    Other,
+}
+
+#[derive(Debug, Default)]
+pub struct Discovered {
+    pub terraform: Vec<PathBuf>,
+    /// Paths that could not be read (with the reason), reported as errors.
+    pub errors: Vec<(PathBuf, String)>,
+}
+
+#[must_use]
+pub fn classify(path: &Path) -> Option<SourceKind> {
+    let name = path.file_name()?.to_string_lossy();
+    if name.ends_with(".tf") {
+        Some(SourceKind::Terraform)
+    } else if name.ends_with(".tfvars") {
+        Some(SourceKind::TerraformVars)
+    } else if [".json", ".yaml", ".yml", ".template"]
+        .iter()
+        .any(|e| name.ends_with(e))
+    {
+        Some(SourceKind::Other)
+    } else {
+        None
+    }
+}
+
+/// Walks `paths`. A file given explicitly brings in the other `.tf` files of its directory,
+/// so that a module is always seen whole (pre-commit passes single file names).
+#[must_use]
+pub fn discover(paths: &[PathBuf]) -> Discovered {
+    let mut out = Discovered::default();
+    let mut dirs: Vec<PathBuf> = Vec::new();
+    for p in paths {
+        match std::fs::metadata(p) {
+            Ok(m) if m.is_file() => {
+                let parent = p
+                    .parent()
+                    .filter(|d| !d.as_os_str().is_empty())
+                    .unwrap_or(Path::new("."));
+                if classify(p) == Some(SourceKind::Terraform) {
+                    walk(parent, Some(1), &mut out);
+                }
+            }
+            Ok(_) => dirs.push(p.clone()),
+            Err(e) => out.errors.push((p.clone(), e.to_string())),
+        }
+    }
+    for d in dirs {
+        walk(&d, None, &mut out);
+    }
+    out.terraform.sort();
+    out.terraform.dedup();
+    out
+}
+
+fn walk(dir: &Path, depth: Option<usize>, out: &mut Discovered) {
+    let mut builder = ignore::WalkBuilder::new(dir);
+    builder
+        .follow_links(false)
+        .hidden(true)
+        .git_ignore(true)
+        .git_global(false)
+        .git_exclude(true)
+        .require_git(false)
+        .max_depth(depth);
+    for entry in builder.build() {
+        let entry = match entry {
+            Ok(e) => e,
+            Err(e) => {
+                out.errors.push((dir.to_path_buf(), e.to_string()));
+                continue;
+            }
+        };
+        let is_file = entry.file_type().is_some_and(|t| t.is_file());
+        let path = entry.path();
+        match classify(path) {
+            Some(SourceKind::Terraform) if is_file => out.terraform.push(clean(path)),
+            Some(SourceKind::Terraform) if entry.file_type().is_some_and(|t| t.is_dir()) => {
+                // A directory named `main.tf`: say so rather than ignoring it silently.
+                out.errors
+                    .push((clean(path), "is a directory, not a Terraform file".into()));
+            }
+            _ => {}
+        }
+    }
+}
+
+fn clean(p: &Path) -> PathBuf {
+    p.strip_prefix("./").unwrap_or(p).to_path_buf()
+}

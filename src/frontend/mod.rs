@@ -1,0 +1,7 @@
+//! Front ends: turn source files into the normalized [`crate::model::Model`].
+//!
+//! Front ends depend on `model` and `source` only, never on `rules` or `report`.
+
+pub mod terraform;
+
+pub use terraform::TfOptions;

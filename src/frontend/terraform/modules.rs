@@ -1,0 +1,304 @@
+//! Terraform modules as directories of parsed `.tf` files, the loader that caches them, and
+//! root-module detection.
+
+use crate::model::InputError;
+use crate::source::{SourceFile, SourceMap, Span};
+use hcl_edit::structure::{Block, Body, Structure};
+use std::collections::{BTreeMap, HashMap, HashSet};
+use std::path::{Component, Path, PathBuf};
+use std::sync::{Arc, Mutex};
+
+/// Files larger than this are not parsed (a `parse-error` says so).
+pub(crate) const MAX_FILE_BYTES: u64 = 8 * 1024 * 1024;
+
+pub(crate) struct ParsedFile {
+    pub(crate) source: Arc<SourceFile>,
+    pub(crate) body: Body,
+}
+
+/// Where a top-level block sits: (file index, structure index).
+pub(crate) type Loc = (usize, usize);
+
+#[derive(Default)]
+pub(crate) struct ModuleIndex {
+    pub(crate) variables: BTreeMap<String, Loc>,
+    /// Local name → (file, block, attribute key).
+    pub(crate) locals: HashMap<String, Loc>,
+    /// `type.name` and `data.type.name` → location, in source order.
+    pub(crate) resources: Vec<(String, Loc)>,
+    pub(crate) resource_map: HashMap<String, Loc>,
+    pub(crate) module_calls: Vec<(String, Loc)>,
+    pub(crate) outputs: HashMap<String, Loc>,
+    pub(crate) providers: Vec<Loc>,
+}
+
+/// One directory of `.tf` files.
+pub(crate) struct Module {
+    pub(crate) dir: PathBuf,
+    pub(crate) files: Vec<ParsedFile>,
+    pub(crate) errors: Vec<InputError>,
+    pub(crate) index: ModuleIndex,
+}
+
+impl Module {
+    pub(crate) fn block(&self, loc: Loc) -> Option<&Block> {
+        self.files.get(loc.0)?.body.get(loc.1)?.as_block()
+    }
+
+    pub(crate) fn file(&self, loc: Loc) -> Option<&Arc<SourceFile>> {
+        self.files.get(loc.0).map(|f| &f.source)
+    }
+
+    pub(crate) fn new(dir: PathBuf, files: Vec<ParsedFile>, errors: Vec<InputError>) -> Module {
+        let mut index = ModuleIndex::default();
+        for (fi, f) in files.iter().enumerate() {
+            for (si, s) in f.body.iter().enumerate() {
+                let Structure::Block(b) = s else { continue };
+                let labels: Vec<&str> = b
+                    .labels
+                    .iter()
+                    .map(hcl_edit::structure::BlockLabel::as_str)
+                    .collect();
+                match (b.ident.as_str(), labels.as_slice()) {
+                    ("variable", [name]) => {
+                        index.variables.insert((*name).to_owned(), (fi, si));
+                    }
+                    ("locals", []) => {
+                        for a in b.body.attributes() {
+                            index.locals.insert(a.key.as_str().to_owned(), (fi, si));
+                        }
+                    }
+                    ("resource", [t, n]) => {
+                        let key = format!("{t}.{n}");
+                        index.resource_map.insert(key.clone(), (fi, si));
+                        index.resources.push((key, (fi, si)));
+                    }
+                    ("data", [t, n]) => {
+                        let key = format!("data.{t}.{n}");
+                        index.resource_map.insert(key.clone(), (fi, si));
+                        index.resources.push((key, (fi, si)));
+                    }
+                    ("module", [n]) => index.module_calls.push(((*n).to_owned(), (fi, si))),
+                    ("output", [n]) => {
+                        index.outputs.insert((*n).to_owned(), (fi, si));
+                    }
+                    ("provider", [_]) => index.providers.push((fi, si)),
+                    _ => {}
+                }
+            }
+        }
+        Module {
+            dir,
+            files,
+            errors,
+            index,
+        }
+    }
+
+    /// Local module sources (`./x`, `../x`) this module calls, as normalized directories.
+    pub(crate) fn local_sources(&self) -> Vec<PathBuf> {
+        let mut out = Vec::new();
+        for (_, loc) in &self.index.module_calls {
+            if let Some(src) = self.block(*loc).and_then(source_literal) {
+                if is_local_source(&src) {
+                    out.push(normalize(&self.dir.join(src)));
+                }
+            }
+        }
+        out
+    }
+}
+
+pub(crate) fn source_literal(b: &Block) -> Option<String> {
+    let a = b.body.get_attribute("source")?;
+    match &a.value {
+        hcl_edit::expr::Expression::String(s) => Some(s.as_str().to_owned()),
+        _ => None,
+    }
+}
+
+pub(crate) fn is_local_source(src: &str) -> bool {
+    src.starts_with("./") || src.starts_with("../") || src == "." || src == ".."
+}
+
+/// Lexical normalization (no filesystem access, so symlink loops cannot hang it).
+pub(crate) fn normalize(p: &Path) -> PathBuf {
+    let mut out = PathBuf::new();
+    for c in p.components() {
+        match c {
+            Component::CurDir => {}
+            Component::ParentDir => {
+                if !out.pop() {
+                    out.push("..");
+                }
+            }
+            other => out.push(other.as_os_str()),
+        }
+    }
+    if out.as_os_str().is_empty() {
+        out.push(".");
+    }
+    out
+}
+
+/// Text prepared for the parser: a UTF-8 BOM is blanked (offsets stay valid).
+pub(crate) fn prepare_text(bytes: Vec<u8>) -> Result<String, (usize, String)> {
+    match String::from_utf8(bytes) {
+        Ok(mut s) => {
+            if s.starts_with('\u{feff}') {
+                s.replace_range(0..3, "   ");
+            }
+            Ok(s)
+        }
+        Err(e) => {
+            let at = e.utf8_error().valid_up_to();
+            Err((
+                at,
+                format!("file is not valid UTF-8 (invalid byte at offset {at})"),
+            ))
+        }
+    }
+}
+
+/// Parses one file's text into a body or an input error with its location.
+pub(crate) fn parse_file(source: &Arc<SourceFile>) -> Result<Body, InputError> {
+    if source.text.contains('\0') {
+        let at = source.text.find('\0').unwrap_or(0);
+        return Err(InputError {
+            span: Span::new(source.id, at..at),
+            message: "file contains NUL bytes: it looks binary, not Terraform".into(),
+        });
+    }
+    hcl_edit::parser::parse_body(&source.text).map_err(|e| {
+        let off = e.location().offset().min(source.text.len());
+        let end = source.text[off..]
+            .find('\n')
+            .map_or(source.text.len(), |n| off + n)
+            .max(off);
+        InputError {
+            span: Span::new(source.id, off..end.min(off + 80)),
+            message: format!("invalid HCL: {}", e.message()),
+        }
+    })
+}
+
+/// Reads and parses module directories, caching each directory once.
+pub(crate) struct Loader {
+    pub(crate) sources: Mutex<SourceMap>,
+    cache: Mutex<HashMap<PathBuf, Arc<Module>>>,
+}
+
+impl Loader {
+    pub(crate) fn new(sources: SourceMap) -> Loader {
+        Loader {
+            sources: Mutex::new(sources),
+            cache: Mutex::new(HashMap::new()),
+        }
+    }
+
+    pub(crate) fn into_sources(self) -> SourceMap {
+        self.sources
+            .into_inner()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+    }
+
+    pub(crate) fn insert(&self, module: Module) -> Arc<Module> {
+        let m = Arc::new(module);
+        if let Ok(mut c) = self.cache.lock() {
+            c.insert(m.dir.clone(), Arc::clone(&m));
+        }
+        m
+    }
+
+    /// The module in `dir`, loading it from disk if it was not discovered up front.
+    pub(crate) fn module(&self, dir: &Path) -> Option<Arc<Module>> {
+        let dir = normalize(dir);
+        if let Some(m) = self.cache.lock().ok()?.get(&dir) {
+            return Some(Arc::clone(m));
+        }
+        let mut paths: Vec<PathBuf> = std::fs::read_dir(&dir)
+            .ok()?
+            .filter_map(Result::ok)
+            .map(|e| e.path())
+            .filter(|p| p.extension().is_some_and(|e| e == "tf") && p.is_file())
+            .collect();
+        paths.sort();
+        let mut files = Vec::new();
+        let mut errors = Vec::new();
+        for p in paths {
+            let (file, err) = self.read(&p);
+            match err {
+                Some(e) => errors.push(e),
+                None => match parse_file(&file) {
+                    Ok(body) => files.push(ParsedFile { source: file, body }),
+                    Err(e) => errors.push(e),
+                },
+            }
+        }
+        Some(self.insert(Module::new(dir, files, errors)))
+    }
+
+    /// Reads a file into the source map; an unreadable/oversized/non-UTF-8 file gives an
+    /// input error located in that file.
+    pub(crate) fn read(&self, path: &Path) -> (Arc<SourceFile>, Option<InputError>) {
+        let (text, err) = read_text(path);
+        let file = match self.sources.lock() {
+            Ok(mut s) => s.add(path.to_path_buf(), text),
+            Err(p) => p.into_inner().add(path.to_path_buf(), text),
+        };
+        let err = err.map(|(at, message)| InputError {
+            span: Span::new(file.id, at..at),
+            message,
+        });
+        (file, err)
+    }
+}
+
+/// Reads a file as text: (text, error at offset).
+pub(crate) fn read_text(path: &Path) -> (String, Option<(usize, String)>) {
+    match std::fs::metadata(path) {
+        Ok(m) if m.len() > MAX_FILE_BYTES => {
+            return (
+                String::new(),
+                Some((
+                    0,
+                    format!(
+                        "file is {} bytes, over the {MAX_FILE_BYTES}-byte limit: not parsed",
+                        m.len()
+                    ),
+                )),
+            )
+        }
+        Ok(m) if m.is_dir() => {
+            return (
+                String::new(),
+                Some((0, "is a directory, not a file".into())),
+            )
+        }
+        Err(e) => return (String::new(), Some((0, format!("cannot read file: {e}")))),
+        Ok(_) => {}
+    }
+    match std::fs::read(path) {
+        Ok(bytes) => {
+            let lossy = String::from_utf8_lossy(&bytes).into_owned();
+            match prepare_text(bytes) {
+                Ok(t) => (t, None),
+                // Keep the lossy text so the location of the bad byte can be shown.
+                Err((at, msg)) => (lossy, Some((at, msg))),
+            }
+        }
+        Err(e) => (String::new(), Some((0, format!("cannot read file: {e}")))),
+    }
+}
+
+/// Directories that are root modules: they hold `.tf` files and no other discovered
+/// directory calls them as a local module.
+pub(crate) fn roots(modules: &[Arc<Module>]) -> Vec<Arc<Module>> {
+    let called: HashSet<PathBuf> = modules.iter().flat_map(|m| m.local_sources()).collect();
+    modules
+        .iter()
+        .filter(|m| !called.contains(&m.dir))
+        .filter(|m| !m.dir.components().any(|c| c.as_os_str() == ".terraform"))
+        .cloned()
+        .collect()
+}

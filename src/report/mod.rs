@@ -1,0 +1,83 @@
+//! Reporters: each renders the same findings; rendering never changes which findings
+//! exist. One file per format.
+
+pub mod human;
+pub mod json;
+
+use crate::rules::{Finding, Severity};
+use crate::source::{LineCol, SourceMap};
+use std::path::Path;
+
+/// Everything a reporter needs.
+pub struct Report<'a> {
+    pub findings: &'a [Finding],
+    pub sources: &'a SourceMap,
+    /// Number of files read.
+    pub files: usize,
+}
+
+/// A finding's location resolved to path, start and end.
+pub struct Location {
+    pub path: String,
+    pub start: LineCol,
+    pub end: LineCol,
+}
+
+impl Report<'_> {
+    #[must_use]
+    pub fn location(&self, f: &Finding) -> Location {
+        match self.sources.get(f.primary.source) {
+            Some(file) => Location {
+                path: display_path(&file.path),
+                start: file.line_col(f.primary.start),
+                end: file.line_col(f.primary.end.max(f.primary.start)),
+            },
+            None => Location {
+                path: String::new(),
+                start: LineCol { line: 1, column: 1 },
+                end: LineCol { line: 1, column: 1 },
+            },
+        }
+    }
+
+    /// "N findings (x high, y medium) in M files".
+    #[must_use]
+    pub fn summary_line(&self) -> String {
+        let mut parts = Vec::new();
+        for sev in [
+            Severity::Critical,
+            Severity::High,
+            Severity::Medium,
+            Severity::Low,
+            Severity::Info,
+        ] {
+            let n = self.findings.iter().filter(|f| f.severity == sev).count();
+            if n > 0 {
+                parts.push(format!("{n} {sev}"));
+            }
+        }
+        let n = self.findings.len();
+        let noun = if n == 1 { "finding" } else { "findings" };
+        let files = if self.files == 1 { "file" } else { "files" };
+        if parts.is_empty() {
+            format!("{n} {noun} in {} {files}", self.files)
+        } else {
+            format!(
+                "{n} {noun} ({}) in {} {files}",
+                parts.join(", "),
+                self.files
+            )
+        }
+    }
+}
+
+/// Paths are shown relative to the working directory, with `/` separators.
+#[must_use]
+pub fn display_path(p: &Path) -> String {
+    let rel = std::env::current_dir()
+        .ok()
+        .and_then(|cwd| p.strip_prefix(&cwd).ok().map(Path::to_path_buf))
+        .unwrap_or_else(|| p.to_path_buf());
+    let s = rel.to_string_lossy().replace('\\', "/");
+    s.strip_prefix("./").map_or(s.clone(), str::to_owned)
+}

@@ -1,0 +1,77 @@
+//! `log-bucket-publicly-accessible`: the trail's bucket is public by ACL or policy, or
+//! lacks a full public access block.
+
+use crate::model::{Bucket, Value};
+use crate::rules::{Diag, RuleContext};
+use crate::source::Span;
+
+/// Why the bucket is (or may become) public; `None` when it is protected or unknown.
+fn problem(b: &Bucket) -> Option<(Span, String)> {
+    if let Some(Value::Known(acl, span)) = &b.acl {
+        if matches!(
+            acl.as_str(),
+            "public-read" | "public-read-write" | "authenticated-read"
+        ) {
+            return Some((
+                *span,
+                format!("the bucket ACL is `{acl}`: anyone can read the audit logs"),
+            ));
+        }
+    }
+    if let Some(span) = b.acl_grants_public {
+        return Some((span, "an ACL grant gives access to all users".into()));
+    }
+    for p in &b.policies {
+        if let Value::Known(doc, span) = &p.document {
+            if let Some(i) = doc.public_statement() {
+                let sid = doc.statements[i]
+                    .sid
+                    .clone()
+                    .map_or_else(|| format!("#{}", i + 1), |s| format!("`{s}`"));
+                return Some((*span, format!("bucket policy statement {sid} allows `Principal: \"*\"` without a condition")));
+            }
+        }
+    }
+    match &b.public_access_block {
+        None => Some((
+            b.origin.span,
+            "no `aws_s3_bucket_public_access_block` protects it: a future ACL or policy change could expose the audit logs".into(),
+        )),
+        Some(pab) => {
+            let flags = [
+                ("block_public_acls", &pab.block_public_acls),
+                ("block_public_policy", &pab.block_public_policy),
+                ("ignore_public_acls", &pab.ignore_public_acls),
+                ("restrict_public_buckets", &pab.restrict_public_buckets),
+            ];
+            let off: Vec<&str> = flags.iter().filter(|(_, v)| v.is_false()).map(|(n, _)| *n).collect();
+            if off.is_empty() {
+                return None;
+            }
+            let span = flags
+                .iter()
+                .find(|(_, v)| v.is_false())
+                .and_then(|(_, v)| v.span())
+                .unwrap_or(pab.span);
+            Some((span, format!("the public access block does not set {} to true", off.join(", "))))
+        }
+    }
+}
+
+pub(crate) fn check(ctx: &RuleContext<'_>, out: &mut Vec<Diag>) {
+    let mut seen = std::collections::HashSet::new();
+    for t in &ctx.model.trails {
+        let Some(bi) = t.bucket else { continue };
+        if !seen.insert(bi) {
+            continue;
+        }
+        let b = &ctx.model.buckets[bi];
+        if let Some((span, why)) = problem(b) {
+            out.push(
+                Diag::new(span, format!("bucket `{}` holds the logs of trail `{}`: {why}", b.origin.address, t.origin.address))
+                    .resource(&b.origin.address)
+                    .help("add an `aws_s3_bucket_public_access_block` with all four settings true, and keep the ACL private"),
+            );
+        }
+    }
+}

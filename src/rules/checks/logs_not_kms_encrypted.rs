@@ -1,0 +1,30 @@
+//! `logs-not-kms-encrypted`: logs encrypted only with S3-managed keys.
+
+use crate::rules::{Diag, RuleContext};
+
+pub(crate) fn check(ctx: &RuleContext<'_>, out: &mut Vec<Diag>) {
+    for t in &ctx.model.trails {
+        if t.kms_key_id.is_none() {
+            out.push(
+                Diag::new(
+                    t.origin.span,
+                    "`kms_key_id` is not set: log files are encrypted with S3-managed keys only, so anyone who can read the bucket can read the logs",
+                )
+                .resource(&t.origin.address)
+                .help("set `kms_key_id` to the ARN of a customer-managed KMS key whose policy lets CloudTrail use it"),
+            );
+        }
+    }
+    for e in &ctx.model.event_data_stores {
+        if e.kms_key_id.is_none() {
+            out.push(
+                Diag::new(
+                    e.origin.span,
+                    "`kms_key_id` is not set: the event data store is encrypted with an AWS owned key, not a key you control",
+                )
+                .resource(&e.origin.address)
+                .help("set `kms_key_id` to a customer-managed KMS key (it cannot be changed after creation)"),
+            );
+        }
+    }
+}

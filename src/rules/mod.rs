@@ -1,0 +1,287 @@
+//! Rules: metadata from `rules/<name>.yaml` (embedded), logic as plain Rust functions
+//! registered in one list, and the runner that turns their diagnostics into findings.
+//!
+//! Rules read the model only; they never import a front end or a reporter.
+
+pub mod catalog;
+mod checks;
+mod helpers;
+
+use crate::model::Model;
+use crate::source::Span;
+use serde::{Deserialize, Serialize};
+use std::fmt;
+
+pub use catalog::{RuleMeta, CATALOG};
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Severity {
+    Info,
+    Low,
+    Medium,
+    High,
+    Critical,
+}
+
+impl Severity {
+    #[must_use]
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Severity::Info => "info",
+            Severity::Low => "low",
+            Severity::Medium => "medium",
+            Severity::High => "high",
+            Severity::Critical => "critical",
+        }
+    }
+}
+
+impl fmt::Display for Severity {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Category {
+    Coverage,
+    Integrity,
+    Delivery,
+    Organization,
+    Cost,
+    Selectors,
+    Inputs,
+}
+
+impl Category {
+    #[must_use]
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Category::Coverage => "coverage",
+            Category::Integrity => "integrity",
+            Category::Delivery => "delivery",
+            Category::Organization => "organization",
+            Category::Cost => "cost",
+            Category::Selectors => "selectors",
+            Category::Inputs => "inputs",
+        }
+    }
+}
+
+/// What a check reports; the runner adds the rule's metadata.
+#[derive(Debug, Clone)]
+pub struct Diag {
+    /// The value at fault (or the resource header when an attribute is missing).
+    pub primary: Span,
+    pub message: String,
+    /// Related places: a bucket policy, a key policy, the other trail.
+    pub secondary: Vec<(Span, String)>,
+    pub resource: Option<String>,
+    /// Extra help beyond the rule's remediation (e.g. the statement to add).
+    pub help: Option<String>,
+}
+
+impl Diag {
+    #[must_use]
+    pub fn new(primary: Span, message: impl Into<String>) -> Diag {
+        Diag {
+            primary,
+            message: message.into(),
+            secondary: Vec::new(),
+            resource: None,
+            help: None,
+        }
+    }
+
+    #[must_use]
+    pub fn resource(mut self, address: &str) -> Diag {
+        self.resource = Some(address.to_owned());
+        self
+    }
+
+    #[must_use]
+    pub fn secondary(mut self, span: Span, label: impl Into<String>) -> Diag {
+        self.secondary.push((span, label.into()));
+        self
+    }
+
+    #[must_use]
+    pub fn help(mut self, help: impl Into<String>) -> Diag {
+        self.help = Some(help.into());
+        self
+    }
+}
+
+/// A finding: plain data that every reporter renders.
+#[derive(Debug, Clone)]
+pub struct Finding {
+    pub rule: &'static RuleMeta,
+    pub severity: Severity,
+    pub message: String,
+    pub primary: Span,
+    pub secondary: Vec<(Span, String)>,
+    pub resource: Option<String>,
+    pub help: Option<String>,
+}
+
+/// Tunables of the built-in rules (from the config file).
+#[derive(Debug, Clone)]
+pub struct Settings {
+    /// `log-retention-short`: minimum days of retention.
+    pub min_retention_days: i64,
+}
+
+impl Default for Settings {
+    fn default() -> Settings {
+        Settings {
+            min_retention_days: 365,
+        }
+    }
+}
+
+/// What a check sees.
+pub struct RuleContext<'a> {
+    pub model: &'a Model,
+    pub settings: &'a Settings,
+}
+
+pub type CheckFn = fn(&RuleContext<'_>, &mut Vec<Diag>);
+
+/// The registry: every built-in rule's name and check, in one plain list.
+pub const REGISTRY: &[(&str, CheckFn)] = &[
+    ("trail-single-region", checks::trail_single_region::check),
+    (
+        "log-file-validation-disabled",
+        checks::log_file_validation_disabled::check,
+    ),
+    (
+        "logs-not-kms-encrypted",
+        checks::logs_not_kms_encrypted::check,
+    ),
+    (
+        "trail-logging-disabled",
+        checks::trail_logging_disabled::check,
+    ),
+    (
+        "log-bucket-publicly-accessible",
+        checks::log_bucket_publicly_accessible::check,
+    ),
+    (
+        "log-bucket-access-logging-disabled",
+        checks::log_bucket_access_logging_disabled::check,
+    ),
+    (
+        "log-bucket-not-protected",
+        checks::log_bucket_not_protected::check,
+    ),
+    (
+        "cloudwatch-logs-not-integrated",
+        checks::cloudwatch_logs_not_integrated::check,
+    ),
+    (
+        "cloudwatch-logs-misconfigured",
+        checks::cloudwatch_logs_misconfigured::check,
+    ),
+    (
+        "bucket-policy-blocks-delivery",
+        checks::bucket_policy_blocks_delivery::check,
+    ),
+    (
+        "kms-policy-blocks-delivery",
+        checks::kms_policy_blocks_delivery::check,
+    ),
+    (
+        "sns-notifications-missing",
+        checks::sns_notifications_missing::check,
+    ),
+    (
+        "trail-change-alarm-missing",
+        checks::trail_change_alarm_missing::check,
+    ),
+    ("log-retention-short", checks::log_retention_short::check),
+    (
+        "org-trail-single-region",
+        checks::org_trail_single_region::check,
+    ),
+    (
+        "insights-prerequisite-missing",
+        checks::insights_prerequisite_missing::check,
+    ),
+    (
+        "event-selectors-conflict",
+        checks::event_selectors_conflict::check,
+    ),
+    (
+        "selector-matches-nothing",
+        checks::selector_matches_nothing::check,
+    ),
+    (
+        "selector-quota-exceeded",
+        checks::selector_quota_exceeded::check,
+    ),
+    ("parse-error", checks::parse_error::check),
+    ("unresolved-value", checks::unresolved_value::check),
+];
+
+/// Which rules run.
+#[derive(Debug, Clone, Default)]
+pub struct Selection {
+    /// When non-empty, only these rules run.
+    pub only: Vec<String>,
+    pub enable: Vec<String>,
+    pub disable: Vec<String>,
+}
+
+impl Selection {
+    #[must_use]
+    pub fn is_enabled(&self, name: &str) -> bool {
+        if !self.only.is_empty() {
+            return self.only.iter().any(|n| n == name);
+        }
+        !self.disable.iter().any(|n| n == name)
+    }
+}
+
+/// Runs every selected rule over the model. Findings are sorted by location, then rule.
+#[must_use]
+pub fn run(model: &Model, settings: &Settings, selection: &Selection) -> Vec<Finding> {
+    let ctx = RuleContext { model, settings };
+    let mut findings = Vec::new();
+    for (name, check) in REGISTRY {
+        if !selection.is_enabled(name) {
+            continue;
+        }
+        let Some(meta) = CATALOG.get(name) else {
+            continue;
+        };
+        let mut diags = Vec::new();
+        check(&ctx, &mut diags);
+        findings.extend(diags.into_iter().map(|d| Finding {
+            rule: meta,
+            severity: meta.severity,
+            message: d.message,
+            primary: d.primary,
+            secondary: d.secondary,
+            resource: d.resource,
+            help: d.help,
+        }));
+    }
+    findings.sort_by(|a, b| {
+        (a.primary, a.rule.name.as_str(), &a.resource, &a.message).cmp(&(
+            b.primary,
+            b.rule.name.as_str(),
+            &b.resource,
+            &b.message,
+        ))
+    });
+    // The same module instantiated twice with the same values gives identical findings.
+    findings.dedup_by(|a, b| {
+        a.primary == b.primary
+            && a.rule.name == b.rule.name
+            && a.message == b.message
+            && a.resource == b.resource
+    });
+    findings
+}
