@@ -24,6 +24,9 @@ pub struct Options {
     pub terraform: TfOptions,
     pub selection: Selection,
     pub settings: Settings,
+    /// Check exactly the files given (no module expansion); used by fixture tests where
+    /// several single-file cases share a directory.
+    pub exact_files: bool,
 }
 
 /// Discovers, loads and checks `paths`.
@@ -31,7 +34,14 @@ pub struct Options {
 /// # Errors
 /// When a path given cannot be read at all.
 pub fn analyze(paths: &[PathBuf], opts: &Options) -> Result<Analysis, String> {
-    let found = crate::discover::discover(paths);
+    let found = if opts.exact_files {
+        crate::discover::Discovered {
+            terraform: paths.to_vec(),
+            errors: Vec::new(),
+        }
+    } else {
+        crate::discover::discover(paths)
+    };
     if let Some((p, e)) = found.errors.iter().find(|(p, _)| paths.contains(p)) {
         return Err(format!("cannot read {}: {e}", p.display()));
     }
@@ -124,6 +134,7 @@ pub(crate) fn run(args: &CheckArgs) -> miette::Result<Outcome> {
             disable: resolve_rules(&args.disable)?,
         },
         settings: Settings::default(),
+        exact_files: false,
     };
     let analysis = analyze(&paths, &opts)
         .map_err(|e| miette!(help = "check that the path exists and is readable", "{e}"))?;

@@ -233,6 +233,12 @@ pub fn glob(pattern: &str, value: &str, case_insensitive: bool) -> Tri {
     if !unknown {
         return if strict { Tri::Yes } else { Tri::No };
     }
+    // A pattern without unknown parts that matches the value with each unknown part
+    // replaced by a character no literal matches, matches it through wildcards alone:
+    // whatever the unknown parts are (`AWSLogs/*` against `AWSLogs/<account>/…`).
+    if !p.contains(UNKNOWN_MARK) && wildcard(&p, &v.replace(UNKNOWN_MARK, "\u{E001}")) {
+        return Tri::Yes;
+    }
     // With unknown parts, a match is only possible, never certain; but if even the loosest
     // reading fails, the answer is No.
     let loose = if v.contains(UNKNOWN_MARK) {
@@ -308,10 +314,10 @@ fn principal_matches(p: &Principals, service: &str) -> Tri {
         Principals::List(list) => {
             let mut out = Tri::No;
             for (kind, val) in list {
+                // Requests here come from AWS service principals: an account, role or
+                // user principal never matches them, whatever its unknown parts.
                 if kind == "Service" {
                     out = out.or(glob(val, service, true));
-                } else if val.contains(UNKNOWN_MARK) {
-                    out = out.or(Tri::Maybe);
                 }
             }
             out

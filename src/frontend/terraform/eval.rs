@@ -1347,9 +1347,23 @@ impl Ev<'_> {
             .refs
             .borrow_mut()
             .push(format!("{}{key}", self.inst.prefix));
-        match self.inst.resource(self.loader, key) {
-            Some(r) => self.apply(r.value.clone(), ops),
-            None => Ok(V::Unknown),
+        let Some(r) = self.inst.resource(self.loader, key) else {
+            return Ok(V::Unknown);
+        };
+        // Attributes trailcheck does not model (computed ones such as `account_id`) are
+        // unknown, not errors: the first attribute access after the instance index is
+        // lenient.
+        let split = ops
+            .iter()
+            .position(|o| matches!(o, TraversalOperator::GetAttr(_)))
+            .unwrap_or(ops.len());
+        let v = self.apply(r.value.clone(), &ops[..split])?;
+        match (ops.get(split), v) {
+            (Some(TraversalOperator::GetAttr(name)), V::Map(mut m)) => {
+                let attr = m.remove(name.as_str()).unwrap_or(V::Unknown);
+                self.apply(attr, &ops[split + 1..])
+            }
+            (_, v) => self.apply(v, &ops[split..]),
         }
     }
 

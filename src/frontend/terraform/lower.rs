@@ -38,6 +38,13 @@ impl Lower<'_> {
         Some(self.string_of(v, span)?)
     }
 
+    /// Like [`Self::string`], but an empty string counts as absent: the AWS provider sends
+    /// these optional attributes only when they are non-empty.
+    fn optional(&self, b: &EvBody, name: &str) -> Option<Value<String>> {
+        self.string(b, name)
+            .filter(|v| v.known().is_none_or(|s| !s.is_empty()))
+    }
+
     fn string_of(&self, v: &V, span: Span) -> Option<Value<String>> {
         match v {
             V::Null => None,
@@ -182,7 +189,7 @@ impl Lower<'_> {
                 name: self.string_or(b, "name", ""),
                 multi_region_enabled: self.bool(b, "multi_region_enabled", true),
                 organization_enabled: self.bool(b, "organization_enabled", false),
-                kms_key_id: self.string(b, "kms_key_id"),
+                kms_key_id: self.optional(b, "kms_key_id"),
                 retention_period: self.int(b, "retention_period", 2557),
                 advanced_event_selectors: self.advanced(b),
                 kms_key: None,
@@ -294,7 +301,7 @@ impl Lower<'_> {
             "aws_cloudwatch_log_group" => out.log_groups.push(LogGroup {
                 name: self.string_or(b, "name", ""),
                 retention_in_days: self.int(b, "retention_in_days", 0),
-                kms_key_id: self.string(b, "kms_key_id"),
+                kms_key_id: self.optional(b, "kms_key_id"),
                 origin,
             }),
             "aws_cloudwatch_log_metric_filter" => out.metric_filters.push(MetricFilter {
@@ -425,16 +432,16 @@ impl Lower<'_> {
             region: self.region(r),
             name: self.string_or(b, "name", ""),
             s3_bucket_name: self.string_or(b, "s3_bucket_name", ""),
-            s3_key_prefix: self.string(b, "s3_key_prefix"),
-            sns_topic_name: self.string(b, "sns_topic_name"),
+            s3_key_prefix: self.optional(b, "s3_key_prefix"),
+            sns_topic_name: self.optional(b, "sns_topic_name"),
             include_global_service_events: self.bool(b, "include_global_service_events", true),
             is_multi_region_trail: self.bool(b, "is_multi_region_trail", false),
             is_organization_trail: self.bool(b, "is_organization_trail", false),
             enable_logging: self.bool(b, "enable_logging", true),
             enable_log_file_validation: self.bool(b, "enable_log_file_validation", false),
-            kms_key_id: self.string(b, "kms_key_id"),
-            cloud_watch_logs_group_arn: self.string(b, "cloud_watch_logs_group_arn"),
-            cloud_watch_logs_role_arn: self.string(b, "cloud_watch_logs_role_arn"),
+            kms_key_id: self.optional(b, "kms_key_id"),
+            cloud_watch_logs_group_arn: self.optional(b, "cloud_watch_logs_group_arn"),
+            cloud_watch_logs_role_arn: self.optional(b, "cloud_watch_logs_role_arn"),
             event_selectors,
             selectors_unknown,
             advanced_event_selectors: self.advanced(b),

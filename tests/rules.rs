@@ -1,0 +1,135 @@
+//! Rule fixtures: every `fixtures/rules/<rule>/{pass,fail}*` case runs through the real
+//! pipeline with only that rule selected. `pass*` must give no finding of the rule,
+//! `fail*` at least one. All mismatches are collected before failing. Then one snapshot
+//! per rule (`fixtures/rules/<rule>/findings.snap`) of every `fail` case rendered by the
+//! human reporter (no colour, width 80) and one line per finding.
+
+use std::path::{Path, PathBuf};
+use trailcheck::check::{analyze, Options};
+use trailcheck::report::{human, Report};
+use trailcheck::rules::{Selection, CATALOG};
+
+fn cases(dir: &Path) -> Vec<PathBuf> {
+    let mut out: Vec<PathBuf> = std::fs::read_dir(dir)
+        .map(|rd| rd.filter_map(Result::ok).map(|e| e.path()).collect())
+        .unwrap_or_default();
+    out.retain(|p| {
+        let name = p
+            .file_name()
+            .map(|n| n.to_string_lossy().into_owned())
+            .unwrap_or_default();
+        (name.starts_with("pass") || name.starts_with("fail"))
+            && (p.is_dir() || name.ends_with(".tf"))
+    });
+    out.sort();
+    out
+}
+
+fn run_case(rule: &str, case: &Path) -> (trailcheck::check::Analysis, String) {
+    let opts = Options {
+        selection: Selection {
+            only: vec![rule.to_owned()],
+            ..Selection::default()
+        },
+        exact_files: case.is_file(),
+        ..Options::default()
+    };
+    let analysis =
+        analyze(&[case.to_path_buf()], &opts).unwrap_or_else(|e| panic!("{}: {e}", case.display()));
+    let report = Report {
+        findings: &analysis.findings,
+        sources: &analysis.sources,
+        files: analysis.sources.len(),
+    };
+    let mut text = human::render(
+        &report,
+        human::Style {
+            color: false,
+            width: 80,
+        },
+    );
+    for f in &analysis.findings {
+        let loc = report.location(f);
+        text.push_str(&format!(
+            "{} {}:{}:{} {}\n",
+            f.rule.name, loc.path, loc.start.line, loc.start.column, f.message
+        ));
+    }
+    (analysis, text)
+}
+
+#[test]
+fn rule_fixtures_pass_and_fail_as_labelled() {
+    let root = Path::new("fixtures/rules");
+    let mut failures = Vec::new();
+    let mut rules: Vec<PathBuf> = std::fs::read_dir(root)
+        .expect("fixtures/rules exists")
+        .filter_map(Result::ok)
+        .map(|e| e.path())
+        .filter(|p| p.is_dir())
+        .collect();
+    rules.sort();
+    assert!(!rules.is_empty());
+    for dir in rules {
+        let rule = dir.file_name().unwrap().to_string_lossy().into_owned();
+        assert!(
+            CATALOG.get(&rule).is_some(),
+            "fixtures/rules/{rule} has no rules/{rule}.yaml"
+        );
+        let mut snapshot = String::new();
+        let cases = cases(&dir);
+        assert!(
+            cases
+                .iter()
+                .any(|c| c.file_name().unwrap().to_string_lossy().starts_with("pass")),
+            "{rule}: no pass case"
+        );
+        assert!(
+            cases
+                .iter()
+                .any(|c| c.file_name().unwrap().to_string_lossy().starts_with("fail")),
+            "{rule}: no fail case"
+        );
+        for case in cases {
+            let name = case.file_name().unwrap().to_string_lossy().into_owned();
+            let (analysis, text) = run_case(&rule, &case);
+            let hits = analysis
+                .findings
+                .iter()
+                .filter(|f| f.rule.name == rule)
+                .count();
+            let other: Vec<String> = analysis
+                .model
+                .input_errors
+                .iter()
+                .map(|e| e.message.clone())
+                .collect();
+            if name.starts_with("pass") && hits > 0 {
+                failures.push(format!(
+                    "{rule}/{name}: expected no finding, got {hits}:\n{text}"
+                ));
+            }
+            if name.starts_with("fail") {
+                if hits == 0 {
+                    failures.push(format!(
+                        "{rule}/{name}: expected a finding, got none (input errors: {other:?})"
+                    ));
+                }
+                snapshot.push_str(&format!("── {name} ──\n{text}\n"));
+            }
+        }
+        insta::with_settings!({
+            snapshot_path => std::fs::canonicalize(&dir).unwrap(),
+            prepend_module_to_snapshot => false,
+            omit_expression => true,
+        }, {
+            insta::assert_snapshot!("findings", snapshot);
+        });
+    }
+    assert!(
+        failures.is_empty(),
+        "{} fixture mismatches:\n\n{}",
+        failures.len(),
+        failures.join("\n")
+    );
+}
