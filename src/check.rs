@@ -138,6 +138,11 @@ pub(crate) fn run(args: &CheckArgs) -> miette::Result<Outcome> {
     };
     let analysis = analyze(&paths, &opts)
         .map_err(|e| miette!(help = "check that the path exists and is readable", "{e}"))?;
+    if args.dump_model {
+        let text = serde_json::to_string_pretty(&analysis.model).into_diagnostic()?;
+        let _ = writeln!(std::io::stdout().lock(), "{text}");
+        return Ok(Outcome::Clean);
+    }
     let report = Report {
         findings: &analysis.findings,
         sources: &analysis.sources,

@@ -72,6 +72,10 @@ pub struct CheckArgs {
     #[arg(long = "var", value_name = "NAME=VALUE")]
     pub vars: Vec<String>,
 
+    /// Print the normalized model as JSON instead of findings (for debugging front ends).
+    #[arg(long, hide = true)]
+    pub dump_model: bool,
+
     /// Read Terraform variables from a .tfvars file, after terraform.tfvars and
     /// *.auto.tfvars (repeatable).
     #[arg(long = "var-file", value_name = "FILE")]

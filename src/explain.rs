@@ -17,7 +17,7 @@ fn registered() -> impl Iterator<Item = &'static RuleMeta> {
 
 /// The full documentation of one rule, as `rules explain` prints it.
 #[must_use]
-pub fn explain(r: &RuleMeta) -> String {
+pub(crate) fn explain(r: &RuleMeta) -> String {
     let mut s = String::new();
     let _ = writeln!(s, "{} ({})", r.name, r.id);
     let _ = writeln!(s, "{}\n", r.title);

@@ -4,6 +4,12 @@
 //! per rule (`fixtures/rules/<rule>/findings.snap`) of every `fail` case rendered by the
 //! human reporter (no colour, width 80) and one line per finding.
 
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    reason = "tests fail loudly on broken fixtures"
+)]
+
 use std::path::{Path, PathBuf};
 use trailcheck::check::{analyze, Options};
 use trailcheck::report::{human, Report};

@@ -37,7 +37,7 @@ impl Tri {
         }
     }
     #[must_use]
-    pub fn not(self) -> Tri {
+    pub fn negate(self) -> Tri {
         match self {
             Tri::Yes => Tri::No,
             Tri::No => Tri::Yes,
@@ -388,7 +388,7 @@ fn condition_holds(c: &Condition, req: &Request<'_>) -> Tri {
                 Tri::Yes
             })
         }),
-        "StringNotLike" | "ArnNotLike" => any_glob(vals, actual, false).not(),
+        "StringNotLike" | "ArnNotLike" => any_glob(vals, actual, false).negate(),
         "Bool" => any_glob(vals, actual, true),
         "Null" => Tri::Maybe,
         _ => Tri::Maybe,
@@ -402,12 +402,12 @@ impl Statement {
     pub fn applies(&self, req: &Request<'_>) -> Tri {
         let principal = match (&self.principal, &self.not_principal) {
             (Some(p), _) => principal_matches(p, req.service),
-            (None, Some(np)) => principal_matches(np, req.service).not(),
+            (None, Some(np)) => principal_matches(np, req.service).negate(),
             // Identity policies have no principal: they apply to whoever holds them.
             (None, None) => Tri::Yes,
         };
         let action = if self.actions.is_empty() {
-            any_glob(&self.not_actions, req.action, true).not()
+            any_glob(&self.not_actions, req.action, true).negate()
         } else {
             any_glob(&self.actions, req.action, true)
         };
@@ -415,7 +415,7 @@ impl Statement {
             if self.not_resources.is_empty() {
                 Tri::Yes
             } else {
-                any_glob(&self.not_resources, req.resource, false).not()
+                any_glob(&self.not_resources, req.resource, false).negate()
             }
         } else {
             any_glob(&self.resources, req.resource, false)

@@ -51,8 +51,3 @@ pub(crate) fn partition(t: &Trail) -> &'static str {
 pub(crate) fn show(s: &str) -> String {
     s.replace(UNKNOWN_MARK, "<unknown>")
 }
-
-/// The trail's display name for messages.
-pub(crate) fn trail_label(t: &Trail) -> String {
-    format!("trail `{}`", t.origin.address)
-}

@@ -237,10 +237,10 @@ pub struct Selection {
 impl Selection {
     #[must_use]
     pub fn is_enabled(&self, name: &str) -> bool {
-        if !self.only.is_empty() {
-            return self.only.iter().any(|n| n == name);
+        if self.disable.iter().any(|n| n == name) {
+            return false;
         }
-        !self.disable.iter().any(|n| n == name)
+        self.only.is_empty() || self.only.iter().any(|n| n == name)
     }
 }
 

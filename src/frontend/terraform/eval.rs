@@ -98,7 +98,6 @@ pub(crate) struct ResInstance {
 #[derive(Debug)]
 pub(crate) struct ResEval {
     pub(crate) rtype: String,
-    pub(crate) loc: Loc,
     pub(crate) header: Span,
     pub(crate) instances: Vec<ResInstance>,
     pub(crate) conditional: bool,
@@ -178,6 +177,10 @@ fn num_to_index(n: f64) -> Option<usize> {
 }
 
 impl Instance {
+    #[expect(
+        clippy::too_many_arguments,
+        reason = "an instance is its whole context; built in three places"
+    )]
     pub(crate) fn new(
         prefix: String,
         module: std::sync::Arc<Module>,
@@ -309,7 +312,6 @@ impl Instance {
         let Some(block) = module.block(loc) else {
             return ResEval {
                 rtype: String::new(),
-                loc,
                 header: Span::default(),
                 instances: Vec::new(),
                 conditional: false,
@@ -363,7 +365,6 @@ impl Instance {
         };
         ResEval {
             rtype,
-            loc,
             header,
             instances,
             conditional: conditional || self.conditional,
@@ -773,9 +774,7 @@ impl Ev<'_> {
         }
         if let Some(a) = body.get_attribute("for_each") {
             let items: Option<Vec<(String, V)>> = match self.eval(&a.value) {
-                Ok(V::Map(m)) if !m.values().any(|v| matches!(v, V::Unknown)) || true => {
-                    Some(m.into_iter().collect())
-                }
+                Ok(V::Map(m)) => Some(m.into_iter().collect()),
                 Ok(V::List(l)) if !l.iter().any(V::has_unknown) => Some(
                     l.into_iter()
                         .filter_map(|v| v.to_str().map(|s| (s.clone(), V::Str(s))))

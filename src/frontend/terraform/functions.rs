@@ -223,7 +223,7 @@ pub(crate) fn call(name: &str, args: &[V], module_dir: &Path) -> FnResult {
                         out.push(i);
                     }
                 }
-                out.sort_by(|a, b| a.to_str().cmp(&b.to_str()));
+                out.sort_by_key(V::to_str);
                 V::List(out)
             }
         },

@@ -35,7 +35,7 @@ impl Lower<'_> {
     /// A string attribute; `None` when absent or null.
     fn string(&self, b: &EvBody, name: &str) -> Option<Value<String>> {
         let (v, span) = b.attr(name)?;
-        Some(self.string_of(v, span)?)
+        self.string_of(v, span)
     }
 
     /// Like [`Self::string`], but an empty string counts as absent: the AWS provider sends
@@ -505,10 +505,7 @@ impl Lower<'_> {
         let expiration_days = rule
             .blocks("expiration")
             .next()
-            .and_then(|e| match e.attr("days") {
-                Some(_) => Some(self.int(e, "days", 0)),
-                None => None,
-            });
+            .and_then(|e| e.attr("days").map(|_| self.int(e, "days", 0)));
         LifecycleRule {
             id: rule.attr("id").and_then(|(v, _)| v.to_str()),
             enabled,

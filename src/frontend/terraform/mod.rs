@@ -28,7 +28,8 @@ pub struct TfOptions {
 pub(crate) fn load(files: &[PathBuf], opts: &TfOptions, sources: SourceMap) -> (Model, SourceMap) {
     // Read in parallel, register sequentially (ids are assigned in a stable order), then
     // parse in parallel.
-    let texts: Vec<(PathBuf, String, Option<(usize, String)>)> = files
+    type Read = (PathBuf, String, Option<(usize, String)>);
+    let texts: Vec<Read> = files
         .par_iter()
         .map(|p| {
             let (t, e) = modules::read_text(p);

@@ -82,13 +82,6 @@ impl V {
         }
     }
 
-    pub(crate) fn get(&self, key: &str) -> Option<&V> {
-        match self {
-            V::Map(m) => m.get(key),
-            _ => None,
-        }
-    }
-
     pub(crate) fn to_json(&self) -> serde_json::Value {
         match self {
             V::Null => serde_json::Value::Null,

@@ -21,9 +21,7 @@ fn advanced_problem(s: &AdvancedEventSelector) -> Option<(Span, String)> {
     let mut category: Option<(&Value<Vec<String>>, Span)> = None;
     let mut has_type = false;
     for f in &s.field_selectors {
-        let Some(field) = f.field.get() else {
-            return None;
-        };
+        let field = f.field.get()?;
         // Equals X together with NotEquals X on one field matches nothing.
         if let (Some(eq), Some(ne)) = (f.equals.get(), f.not_equals.get()) {
             if !eq.is_empty() && eq.iter().all(|v| ne.contains(v)) {

@@ -1,0 +1,271 @@
+//! End-to-end tests of the real binary: exit codes, formats, flags, errors.
+
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    reason = "tests fail loudly on broken fixtures"
+)]
+
+use assert_cmd::Command;
+use predicates::prelude::*;
+
+fn trailcheck() -> Command {
+    let mut c = Command::cargo_bin("trailcheck").unwrap();
+    c.env("NO_COLOR", "1").env_remove("COLUMNS");
+    c
+}
+
+#[test]
+fn findings_exit_1_and_render_human_with_summary() {
+    let out = trailcheck()
+        .args(["check", "fixtures/cli/mixed"])
+        .assert()
+        .code(1);
+    let stdout = String::from_utf8(out.get_output().stdout.clone()).unwrap();
+    insta::assert_snapshot!("human_mixed", stdout);
+}
+
+#[test]
+fn json_format_is_the_v1_schema_and_parse_errors_do_not_hide_findings() {
+    let out = trailcheck()
+        .args(["check", "fixtures/cli/mixed", "--format", "json"])
+        .assert()
+        .code(1);
+    let json: serde_json::Value = serde_json::from_slice(&out.get_output().stdout).unwrap();
+    assert_eq!(json["schema"], "trailcheck/v1");
+    let rules: Vec<&str> = json["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|f| f["rule"].as_str().unwrap())
+        .collect();
+    assert!(rules.contains(&"parse-error"));
+    assert!(rules.contains(&"trail-single-region"));
+    for f in json["findings"].as_array().unwrap() {
+        for key in [
+            "rule_id",
+            "rule",
+            "severity",
+            "category",
+            "message",
+            "file",
+            "line",
+            "column",
+            "end_line",
+            "end_column",
+        ] {
+            assert!(!f[key].is_null(), "finding without {key}: {f}");
+        }
+    }
+    let mut redacted = json.clone();
+    redacted["version"] = "<version>".into();
+    insta::assert_json_snapshot!("json_mixed", redacted);
+}
+
+#[test]
+fn fail_on_raises_the_threshold() {
+    // The only high finding is the parse error: with it gone, nothing is critical.
+    trailcheck()
+        .args(["check", "fixtures/cli/mixed", "--fail-on", "critical"])
+        .assert()
+        .code(0);
+    trailcheck()
+        .args(["check", "fixtures/cli/mixed", "--fail-on", "high"])
+        .assert()
+        .code(1);
+}
+
+#[test]
+fn select_and_disable_choose_rules_by_name_or_id() {
+    let out = trailcheck()
+        .args([
+            "check",
+            "fixtures/cli/mixed",
+            "--format",
+            "json",
+            "--select",
+            "CT001,sns-notifications-missing",
+        ])
+        .assert()
+        .code(1);
+    let json: serde_json::Value = serde_json::from_slice(&out.get_output().stdout).unwrap();
+    let mut rules: Vec<&str> = json["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|f| f["rule"].as_str().unwrap())
+        .collect();
+    rules.sort_unstable();
+    assert_eq!(rules, ["sns-notifications-missing", "trail-single-region"]);
+    trailcheck()
+        .args([
+            "check",
+            "fixtures/rules/trail-single-region/fail.tf",
+            "--select",
+            "trail-single-region",
+            "--disable",
+            "CT001",
+        ])
+        .assert()
+        .code(0);
+}
+
+#[test]
+fn clean_input_exits_0() {
+    trailcheck()
+        .args([
+            "check",
+            "fixtures/rules/trail-single-region/pass_tfvars",
+            "--select",
+            "trail-single-region",
+        ])
+        .assert()
+        .code(0)
+        .stdout(predicate::str::contains("0 findings"));
+}
+
+#[test]
+fn usage_errors_exit_2_and_say_what_to_do() {
+    trailcheck()
+        .args(["check", "fixtures/cli/mixed", "--select", "no-such-rule"])
+        .assert()
+        .code(2)
+        .stderr(
+            predicate::str::contains("unknown rule")
+                .and(predicate::str::contains("trailcheck rules list")),
+        );
+    trailcheck()
+        .args(["check", "does/not/exist"])
+        .assert()
+        .code(2)
+        .stderr(predicate::str::contains("does/not/exist"));
+    trailcheck()
+        .args(["check", "--format", "yaml"])
+        .assert()
+        .code(2);
+    trailcheck()
+        .args(["check", "fixtures/cli/mixed", "--var", "novalue"])
+        .assert()
+        .code(2)
+        .stderr(predicate::str::contains("NAME=VALUE"));
+}
+
+#[test]
+fn vars_on_the_command_line_override_tfvars() {
+    let dir = "fixtures/rules/trail-single-region/fail_tfvars";
+    trailcheck()
+        .args(["check", dir, "--select", "trail-single-region"])
+        .assert()
+        .code(1);
+    trailcheck()
+        .args([
+            "check",
+            dir,
+            "--select",
+            "trail-single-region",
+            "--var",
+            "multi_region=true",
+        ])
+        .assert()
+        .code(0);
+    let tmp = tempfile::tempdir().unwrap();
+    let vf = tmp.path().join("prod.tfvars");
+    std::fs::write(&vf, "multi_region = true\n").unwrap();
+    trailcheck()
+        .args([
+            "check",
+            dir,
+            "--select",
+            "trail-single-region",
+            "--var-file",
+        ])
+        .arg(&vf)
+        .assert()
+        .code(0);
+}
+
+#[test]
+fn output_file_receives_the_report() {
+    let tmp = tempfile::tempdir().unwrap();
+    let path = tmp.path().join("report.json");
+    trailcheck()
+        .args([
+            "check",
+            "fixtures/cli/mixed",
+            "--format",
+            "json",
+            "--output",
+        ])
+        .arg(&path)
+        .assert()
+        .code(1)
+        .stdout(predicate::str::is_empty());
+    let json: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(&path).unwrap()).unwrap();
+    assert_eq!(json["schema"], "trailcheck/v1");
+}
+
+#[test]
+fn rules_list_and_explain_read_the_catalog() {
+    trailcheck()
+        .args(["rules", "list"])
+        .assert()
+        .code(0)
+        .stdout(
+            predicate::str::contains("CT001").and(predicate::str::contains("trail-single-region")),
+        );
+    let out = trailcheck()
+        .args(["rules", "explain", "trail-single-region"])
+        .assert()
+        .code(0);
+    let stdout = String::from_utf8(out.get_output().stdout.clone()).unwrap();
+    insta::assert_snapshot!("explain_trail_single_region", stdout);
+    trailcheck()
+        .args(["rules", "explain", "ct101"])
+        .assert()
+        .code(0)
+        .stdout(predicate::str::contains("log-file-validation-disabled"));
+    trailcheck()
+        .args(["rules", "explain", "nope"])
+        .assert()
+        .code(2);
+}
+
+#[test]
+fn help_documents_every_check_flag() {
+    let out = trailcheck().args(["check", "--help"]).assert().code(0);
+    let stdout = String::from_utf8(out.get_output().stdout.clone()).unwrap();
+    for flag in [
+        "--format",
+        "--output",
+        "--fail-on",
+        "--select",
+        "--enable",
+        "--disable",
+        "--var",
+        "--var-file",
+    ] {
+        assert!(stdout.contains(flag), "--help lacks {flag}");
+    }
+}
+
+#[test]
+fn examples_run_end_to_end() {
+    let out = trailcheck()
+        .args(["check", "fixtures/examples", "--format", "json"])
+        .assert()
+        .code(1);
+    let json: serde_json::Value = serde_json::from_slice(&out.get_output().stdout).unwrap();
+    let resources: Vec<&str> = json["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter_map(|f| f["resource"].as_str())
+        .collect();
+    // The weak legacy trail is reported; the audit module's trail is clean.
+    assert!(resources.iter().any(|r| r.contains("legacy")));
+    assert!(
+        !resources.iter().any(|r| r.starts_with("module.audit")),
+        "{resources:?}"
+    );
+}
