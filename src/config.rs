@@ -1,0 +1,177 @@
+//! `.trailcheck.yaml`: rule selection and severity overrides, ignores, extra rule
+//! directories, and the deployment context (organization, accounts, regions, where each
+//! root module deploys, workload profile). Found upward from the checked path.
+//!
+//! Unknown keys are errors (`deny_unknown_fields`), so a typo never silently disables a
+//! setting.
+
+use serde::Deserialize;
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+
+pub const FILE_NAME: &str = ".trailcheck.yaml";
+
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Config {
+    #[serde(default)]
+    pub rules: RulesConfig,
+    /// Findings to ignore by rule and path glob.
+    #[serde(default)]
+    pub ignore: Vec<Ignore>,
+    /// Directories of user rules.
+    #[serde(default)]
+    pub extra_rules: Vec<PathBuf>,
+    #[serde(default)]
+    pub organization: Option<Organization>,
+    #[serde(default)]
+    pub regions: Option<Regions>,
+    /// Where root modules and templates deploy, matched by path glob (first match wins).
+    #[serde(default)]
+    pub deployments: Vec<Deployment>,
+    /// Workload profile: a file path, or the profile inline.
+    #[serde(default)]
+    pub profile: Option<ProfileRef>,
+    /// The directory the config was found in (paths in it are relative to this).
+    #[serde(skip)]
+    pub root: PathBuf,
+}
+
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RulesConfig {
+    #[serde(default)]
+    pub enable: Vec<String>,
+    #[serde(default)]
+    pub disable: Vec<String>,
+    /// Severity overrides by rule name.
+    #[serde(default)]
+    pub severity: BTreeMap<String, crate::rules::Severity>,
+    /// `log-retention-short`: minimum days (default 365).
+    #[serde(default)]
+    pub min_retention_days: Option<i64>,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Ignore {
+    pub rule: String,
+    /// Path globs relative to the config file; empty: everywhere.
+    #[serde(default)]
+    pub paths: Vec<String>,
+    pub reason: Option<String>,
+}
+
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Organization {
+    pub id: Option<String>,
+    pub management_account: Option<String>,
+    #[serde(default)]
+    pub delegated_admins: Vec<String>,
+    #[serde(default)]
+    pub member_accounts: Vec<String>,
+}
+
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Regions {
+    /// Enabled regions; default: the commercial regions enabled by default.
+    #[serde(default)]
+    pub enabled: Vec<String>,
+    /// Opt-in regions that are enabled, added to `enabled`.
+    #[serde(default)]
+    pub opt_in: Vec<String>,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Deployment {
+    /// Path glob (relative to the config file) of root modules or templates.
+    pub path: String,
+    pub account: Option<String>,
+    pub region: Option<String>,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(untagged)]
+pub enum ProfileRef {
+    File(PathBuf),
+    Inline(serde_json::Value),
+}
+
+/// Why a config file could not be used.
+#[derive(Debug, thiserror::Error)]
+pub enum ConfigError {
+    #[error("cannot read {path}: {source}")]
+    Read {
+        path: PathBuf,
+        source: std::io::Error,
+    },
+    #[error("invalid {path}: {message}")]
+    Parse { path: PathBuf, message: String },
+}
+
+impl Config {
+    /// Reads and parses a config file.
+    ///
+    /// # Errors
+    /// When the file cannot be read or does not match the schema.
+    pub fn load(path: &Path) -> Result<Config, ConfigError> {
+        let text = std::fs::read_to_string(path).map_err(|source| ConfigError::Read {
+            path: path.to_path_buf(),
+            source,
+        })?;
+        let mut c: Config = if text.trim().is_empty() {
+            Config::default()
+        } else {
+            serde_saphyr::from_str(&text).map_err(|e| ConfigError::Parse {
+                path: path.to_path_buf(),
+                message: e.to_string(),
+            })?
+        };
+        c.root = path.parent().map(Path::to_path_buf).unwrap_or_default();
+        Ok(c)
+    }
+
+    /// The nearest `.trailcheck.yaml` in `start` or one of its parent directories.
+    #[must_use]
+    pub fn find(start: &Path) -> Option<PathBuf> {
+        let abs = std::fs::canonicalize(start).ok()?;
+        let mut dir = if abs.is_dir() {
+            abs.as_path()
+        } else {
+            abs.parent()?
+        };
+        loop {
+            let candidate = dir.join(FILE_NAME);
+            if candidate.is_file() {
+                return Some(candidate);
+            }
+            dir = dir.parent()?;
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn unknown_keys_are_rejected() {
+        let dir = std::env::temp_dir().join(format!("trailcheck-config-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).unwrap();
+        let p = dir.join(FILE_NAME);
+        std::fs::write(&p, "rules:\n  disabel: [x]\n").unwrap();
+        assert!(matches!(Config::load(&p), Err(ConfigError::Parse { .. })));
+        std::fs::write(
+            &p,
+            "organization:\n  management_account: '111111111111'\nregions:\n  enabled: [us-east-1]\ndeployments:\n  - path: 'envs/prod/**'\n    account: '222222222222'\n    region: eu-west-1\n",
+        )
+        .unwrap();
+        let c = Config::load(&p).unwrap();
+        assert_eq!(c.deployments[0].region.as_deref(), Some("eu-west-1"));
+        assert_eq!(Config::find(&dir).as_deref(), Some(p.as_path()));
+        std::fs::remove_dir_all(&dir).ok();
+    }
+}
