@@ -310,6 +310,21 @@ pub struct InputError {
     pub message: String,
 }
 
+/// An inline suppression (`# trailcheck:ignore <rule> <reason>` in HCL or YAML, or
+/// CloudFormation `Metadata.trailcheck.ignore`).
+#[derive(Debug, Clone, Serialize)]
+pub struct Suppression {
+    /// Rule name (or id) the suppression names.
+    pub rule: String,
+    pub reason: Option<String>,
+    /// Where the suppression is written.
+    #[serde(skip)]
+    pub span: Span,
+    /// What it covers: findings whose primary span lies inside this span.
+    #[serde(skip)]
+    pub target: Span,
+}
+
 /// The whole normalized model of one run.
 #[derive(Debug, Default, Clone, Serialize)]
 pub struct Model {
@@ -323,6 +338,7 @@ pub struct Model {
     pub roles: Vec<IamRole>,
     pub topics: Vec<SnsTopic>,
     pub input_errors: Vec<InputError>,
+    pub suppressions: Vec<Suppression>,
     /// Companion resources (bucket policies, public access blocks, …) whose bucket/role/key
     /// is not in the repo, kept until linking attaches or drops them.
     #[serde(skip)]
@@ -361,6 +377,7 @@ impl Model {
         self.roles.extend(other.roles);
         self.topics.extend(other.topics);
         self.input_errors.extend(other.input_errors);
+        self.suppressions.extend(other.suppressions);
         self.pending.extend(other.pending);
     }
 }
