@@ -1,10 +1,13 @@
 //! `trailcheck check`: discover → front ends → rules → report.
 
 use crate::cli::{CheckArgs, FailOn, Format};
+use crate::config::Config;
 use crate::frontend::TfOptions;
 use crate::model::{InputError, Model};
 use crate::report::{human, json, Report};
 use crate::rules::{self, Finding, Selection, Settings, Severity, CATALOG};
+use crate::simulate::cost::{CostLine, Profile};
+use crate::simulate::{Context, Simulation};
 use crate::source::{SourceMap, Span};
 use crate::Outcome;
 use miette::{miette, IntoDiagnostic, WrapErr};
@@ -16,6 +19,9 @@ pub struct Analysis {
     pub model: Model,
     pub sources: SourceMap,
     pub findings: Vec<Finding>,
+    pub simulation: Simulation,
+    pub costs: Vec<CostLine>,
+    pub profile: Profile,
 }
 
 /// Options of one analysis (the library entry point used by tests and the CLI).
@@ -27,6 +33,12 @@ pub struct Options {
     /// Check exactly the files given (no module expansion); used by fixture tests where
     /// several single-file cases share a directory.
     pub exact_files: bool,
+    /// The configuration; when `None`, `.trailcheck.yaml` is searched upward from the
+    /// first path (unless `no_config_search`).
+    pub config: Option<Config>,
+    pub no_config_search: bool,
+    /// Workload profile for cost estimates (default: the documented defaults).
+    pub profile: Option<Profile>,
 }
 
 /// Discovers, loads and checks `paths`.
@@ -57,11 +69,44 @@ pub fn analyze(paths: &[PathBuf], opts: &Options) -> Result<Analysis, String> {
     let (mut model, sources) =
         crate::frontend::terraform::load(&found.terraform, &opts.terraform, sources);
     model.input_errors.extend(walk_errors);
-    let findings = rules::run(&model, &opts.settings, &opts.selection);
+    let found_config;
+    let config = match (&opts.config, opts.no_config_search) {
+        (Some(c), _) => Some(c),
+        (None, true) => None,
+        (None, false) => {
+            found_config = match paths.first().and_then(|p| Config::find(p)) {
+                Some(p) => Some(Config::load(&p).map_err(|e| e.to_string())?),
+                None => None,
+            };
+            found_config.as_ref()
+        }
+    };
+    let profile = match &opts.profile {
+        Some(p) => p.clone(),
+        None => crate::simulate::cost::profile_from_config(config)?,
+    };
+    let mut settings = opts.settings.clone();
+    if let Some(days) = config.and_then(|c| c.rules.min_retention_days) {
+        settings.min_retention_days = days;
+    }
+    let simulation = crate::simulate::run(&model, &sources, Context::new(config, &model));
+    let costs = crate::simulate::cost::compute(&simulation, &model, &profile);
+    let ctx = rules::RuleContext {
+        model: &model,
+        settings: &settings,
+        sim: &simulation,
+        costs: &costs,
+        profile: &profile,
+        sources: &sources,
+    };
+    let findings = rules::run(&ctx, &opts.selection);
     Ok(Analysis {
         model,
         sources,
         findings,
+        simulation,
+        costs,
+        profile,
     })
 }
 
@@ -135,6 +180,9 @@ pub(crate) fn run(args: &CheckArgs) -> miette::Result<Outcome> {
         },
         settings: Settings::default(),
         exact_files: false,
+        config: load_config(args.config.as_deref())?,
+        no_config_search: false,
+        profile: load_profile(args.profile.as_deref())?,
     };
     let analysis = analyze(&paths, &opts)
         .map_err(|e| miette!(help = "check that the path exists and is readable", "{e}"))?;
@@ -176,4 +224,80 @@ pub(crate) fn run(args: &CheckArgs) -> miette::Result<Outcome> {
             Outcome::Clean
         },
     )
+}
+
+fn load_config(path: Option<&std::path::Path>) -> miette::Result<Option<Config>> {
+    path.map(|p| {
+        Config::load(p).map_err(|e| miette!(help = "fix the file or pass another --config", "{e}"))
+    })
+    .transpose()
+}
+
+fn load_profile(path: Option<&std::path::Path>) -> miette::Result<Option<Profile>> {
+    path.map(|p| {
+        crate::simulate::cost::load_profile(p)
+            .map_err(|e| miette!(help = "see docs/model.md for the profile fields", "{e}"))
+    })
+    .transpose()
+}
+
+fn write_output(path: Option<&std::path::Path>, text: &str) -> miette::Result<()> {
+    match path {
+        Some(path) => std::fs::write(path, text)
+            .into_diagnostic()
+            .wrap_err_with(|| format!("cannot write to {}", path.display())),
+        None => {
+            // A closed pipe (`| head`) is not an error worth a panic.
+            let _ = std::io::stdout().lock().write_all(text.as_bytes());
+            Ok(())
+        }
+    }
+}
+
+/// `trailcheck simulate`.
+pub(crate) fn simulate(args: &crate::cli::SimulateArgs) -> miette::Result<Outcome> {
+    use crate::cli::SimulateFormat;
+    use crate::simulate::render;
+    let paths = if args.paths.is_empty() {
+        vec![PathBuf::from(".")]
+    } else {
+        args.paths.clone()
+    };
+    let opts = Options {
+        terraform: TfOptions {
+            vars: parse_vars(&args.vars)?,
+            var_files: args.var_files.clone(),
+        },
+        selection: Selection {
+            only: vec!["parse-error".into()],
+            ..Selection::default()
+        },
+        config: load_config(args.config.as_deref())?,
+        profile: load_profile(args.profile.as_deref())?,
+        ..Options::default()
+    };
+    let a = analyze(&paths, &opts)
+        .map_err(|e| miette!(help = "check that the path exists and is readable", "{e}"))?;
+    let text = match args.format {
+        SimulateFormat::Human => {
+            let mut t = render::human(&a.model, &a.simulation, &a.costs, &a.profile);
+            for f in &a.findings {
+                let report = Report {
+                    findings: &a.findings,
+                    sources: &a.sources,
+                    files: a.sources.len(),
+                };
+                let loc = report.location(f);
+                t.push_str(&format!(
+                    "\nwarning: {}:{}:{}: {}",
+                    loc.path, loc.start.line, loc.start.column, f.message
+                ));
+            }
+            t
+        }
+        SimulateFormat::Json => render::json(&a.model, &a.simulation, &a.costs, &a.profile),
+        SimulateFormat::Markdown => render::markdown(&a.model, &a.simulation, &a.costs),
+    };
+    write_output(args.output.as_deref(), &text)?;
+    Ok(Outcome::Clean)
 }

@@ -17,8 +17,53 @@ pub struct Args {
 pub enum Command {
     /// Check Terraform for CloudTrail problems (the rule catalog: `trailcheck rules list`).
     Check(CheckArgs),
+    /// Run the declared trails through a simulated CloudTrail: what they capture in
+    /// every account and region, where they deliver, and what they cost per month.
+    Simulate(SimulateArgs),
     /// List the rule catalog or explain one rule.
     Rules(RulesArgs),
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum SimulateFormat {
+    /// Coverage matrix, per-trail summary and cost as text.
+    Human,
+    /// The `trailcheck-simulate/v1` JSON document.
+    Json,
+    /// Markdown tables (for `$GITHUB_STEP_SUMMARY` or a pull-request comment).
+    Markdown,
+}
+
+#[derive(Debug, clap::Args)]
+pub struct SimulateArgs {
+    /// Files or directories to simulate. [default: .]
+    pub paths: Vec<PathBuf>,
+
+    /// Output format.
+    #[arg(long, value_enum, default_value_t = SimulateFormat::Human)]
+    pub format: SimulateFormat,
+
+    /// Write the output to this file instead of standard output.
+    #[arg(long, short = 'o', value_name = "FILE")]
+    pub output: Option<PathBuf>,
+
+    /// Workload profile (YAML or JSON): events per month per account and region by
+    /// category, overriding the documented defaults.
+    #[arg(long, value_name = "FILE")]
+    pub profile: Option<PathBuf>,
+
+    /// Configuration file with the deployment context (organization, accounts, regions,
+    /// deployments). [default: .trailcheck.yaml found upward from the first path]
+    #[arg(long, value_name = "FILE")]
+    pub config: Option<PathBuf>,
+
+    /// Set a Terraform root-module variable (repeatable).
+    #[arg(long = "var", value_name = "NAME=VALUE")]
+    pub vars: Vec<String>,
+
+    /// Read Terraform variables from a .tfvars file (repeatable).
+    #[arg(long = "var-file", value_name = "FILE")]
+    pub var_files: Vec<PathBuf>,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
@@ -71,6 +116,15 @@ pub struct CheckArgs {
     /// Set a Terraform root-module variable, as `terraform plan -var` does (repeatable).
     #[arg(long = "var", value_name = "NAME=VALUE")]
     pub vars: Vec<String>,
+
+    /// Configuration file (rules, ignores, deployment context).
+    /// [default: .trailcheck.yaml found upward from the first path]
+    #[arg(long, value_name = "FILE")]
+    pub config: Option<PathBuf>,
+
+    /// Workload profile (YAML or JSON) for the cost estimates in findings.
+    #[arg(long, value_name = "FILE")]
+    pub profile: Option<PathBuf>,
 
     /// Print the normalized model as JSON instead of findings (for debugging front ends).
     #[arg(long, hide = true)]

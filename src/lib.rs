@@ -12,6 +12,7 @@ pub mod frontend;
 pub mod model;
 pub mod report;
 pub mod rules;
+pub mod simulate;
 pub mod source;
 
 mod explain;
@@ -45,6 +46,7 @@ impl Outcome {
 pub fn run(args: cli::Args) -> miette::Result<Outcome> {
     match args.command {
         cli::Command::Check(a) => check::run(&a),
+        cli::Command::Simulate(a) => check::simulate(&a),
         cli::Command::Rules(a) => explain::run(&a),
     }
 }

@@ -138,6 +138,50 @@ pub const RULE_FILES: &[(&str, &str)] = &[
         "selector-quota-exceeded",
         include_str!("../../rules/selector-quota-exceeded.yaml"),
     ),
+    (
+        "region-not-covered",
+        include_str!("../../rules/region-not-covered.yaml"),
+    ),
+    (
+        "global-events-not-captured",
+        include_str!("../../rules/global-events-not-captured.yaml"),
+    ),
+    (
+        "global-events-duplicated",
+        include_str!("../../rules/global-events-duplicated.yaml"),
+    ),
+    (
+        "management-events-incomplete",
+        include_str!("../../rules/management-events-incomplete.yaml"),
+    ),
+    (
+        "s3-data-events-not-logged",
+        include_str!("../../rules/s3-data-events-not-logged.yaml"),
+    ),
+    (
+        "org-trail-outside-management-account",
+        include_str!("../../rules/org-trail-outside-management-account.yaml"),
+    ),
+    (
+        "member-trail-duplicates-org-trail",
+        include_str!("../../rules/member-trail-duplicates-org-trail.yaml"),
+    ),
+    (
+        "paid-management-event-copies",
+        include_str!("../../rules/paid-management-event-copies.yaml"),
+    ),
+    (
+        "data-events-log-own-bucket",
+        include_str!("../../rules/data-events-log-own-bucket.yaml"),
+    ),
+    (
+        "unbounded-data-events",
+        include_str!("../../rules/unbounded-data-events.yaml"),
+    ),
+    (
+        "trails-per-region-quota",
+        include_str!("../../rules/trails-per-region-quota.yaml"),
+    ),
     ("parse-error", include_str!("../../rules/parse-error.yaml")),
     (
         "unresolved-value",

@@ -145,6 +145,11 @@ impl Default for Settings {
 pub struct RuleContext<'a> {
     pub model: &'a Model,
     pub settings: &'a Settings,
+    /// The simulated CloudTrail (model rules query it).
+    pub sim: &'a crate::simulate::Simulation,
+    pub costs: &'a [crate::simulate::cost::CostLine],
+    pub profile: &'a crate::simulate::cost::Profile,
+    pub sources: &'a crate::source::SourceMap,
 }
 
 pub type CheckFn = fn(&RuleContext<'_>, &mut Vec<Diag>);
@@ -221,6 +226,47 @@ pub const REGISTRY: &[(&str, CheckFn)] = &[
         "selector-quota-exceeded",
         checks::selector_quota_exceeded::check,
     ),
+    ("region-not-covered", checks::region_not_covered::check),
+    (
+        "global-events-not-captured",
+        checks::global_events_not_captured::check,
+    ),
+    (
+        "global-events-duplicated",
+        checks::global_events_duplicated::check,
+    ),
+    (
+        "management-events-incomplete",
+        checks::management_events_incomplete::check,
+    ),
+    (
+        "s3-data-events-not-logged",
+        checks::s3_data_events_not_logged::check,
+    ),
+    (
+        "org-trail-outside-management-account",
+        checks::org_trail_outside_management_account::check,
+    ),
+    (
+        "member-trail-duplicates-org-trail",
+        checks::member_trail_duplicates_org_trail::check,
+    ),
+    (
+        "paid-management-event-copies",
+        checks::paid_management_event_copies::check,
+    ),
+    (
+        "data-events-log-own-bucket",
+        checks::data_events_log_own_bucket::check,
+    ),
+    (
+        "unbounded-data-events",
+        checks::unbounded_data_events::check,
+    ),
+    (
+        "trails-per-region-quota",
+        checks::trails_per_region_quota::check,
+    ),
     ("parse-error", checks::parse_error::check),
     ("unresolved-value", checks::unresolved_value::check),
 ];
@@ -246,8 +292,7 @@ impl Selection {
 
 /// Runs every selected rule over the model. Findings are sorted by location, then rule.
 #[must_use]
-pub fn run(model: &Model, settings: &Settings, selection: &Selection) -> Vec<Finding> {
-    let ctx = RuleContext { model, settings };
+pub fn run(ctx: &RuleContext<'_>, selection: &Selection) -> Vec<Finding> {
     let mut findings = Vec::new();
     for (name, check) in REGISTRY {
         if !selection.is_enabled(name) {
@@ -257,7 +302,7 @@ pub fn run(model: &Model, settings: &Settings, selection: &Selection) -> Vec<Fin
             continue;
         };
         let mut diags = Vec::new();
-        check(&ctx, &mut diags);
+        check(ctx, &mut diags);
         findings.extend(diags.into_iter().map(|d| Finding {
             rule: meta,
             severity: meta.severity,

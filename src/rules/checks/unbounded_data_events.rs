@@ -1,0 +1,81 @@
+//! `unbounded-data-events`: data events for all resources of a type: every bucket, every
+//! function, every table. Info, with the estimated monthly cost.
+
+use super::model_common::{money, span_of};
+use crate::rules::{Diag, RuleContext};
+use crate::simulate::classes::Category;
+use crate::simulate::selectors::Capture;
+
+pub(crate) fn check(ctx: &RuleContext<'_>, out: &mut Vec<Diag>) {
+    let sim = ctx.sim;
+    for (si, s) in sim.sinks.iter().enumerate() {
+        let mut types: Vec<&str> = sim
+            .cells
+            .iter()
+            .filter(|c| sim.classes[c.class].category == Category::Data)
+            .filter(|c| {
+                c.sinks
+                    .iter()
+                    .any(|(x, cap)| *x == si && *cap == Capture::Full)
+            })
+            .map(|c| sim.classes[c.class].resource_type)
+            .collect();
+        // Advanced selectors on types the simulation has no class for (SNS topics, Bedrock
+        // agents…): a data selector with a type and no ARN condition selects them all.
+        if s.is_trail {
+            let t = &ctx.model.trails[s.index];
+            for sel in &t.advanced_event_selectors {
+                let field = |name: &str| {
+                    sel.field_selectors
+                        .iter()
+                        .find(|f| f.field.get().is_some_and(|x| x == name))
+                };
+                let is_data = field("eventCategory")
+                    .and_then(|f| f.equals.get())
+                    .is_some_and(|v| v.iter().any(|x| x == "Data"));
+                let narrowing =
+                    |v: &crate::model::Value<Vec<String>>| v.get().is_none_or(|l| !l.is_empty());
+                let has_arn = field("resources.ARN").is_some_and(|f| {
+                    narrowing(&f.equals) || narrowing(&f.starts_with) || narrowing(&f.ends_with)
+                });
+                if let (true, false, Some(ty)) = (
+                    is_data,
+                    has_arn,
+                    field("resources.type").and_then(|f| f.equals.get()),
+                ) {
+                    types.extend(ty.iter().map(String::as_str));
+                }
+            }
+        }
+        types.sort_unstable();
+        types.dedup();
+        if types.is_empty() {
+            continue;
+        }
+        let usd: f64 = ctx
+            .costs
+            .iter()
+            .filter(|l| l.sink == si && l.item == "data events")
+            .map(|l| l.usd)
+            .sum();
+        let events: f64 = ctx
+            .costs
+            .iter()
+            .filter(|l| l.sink == si && l.item == "data events")
+            .map(|l| l.events)
+            .sum();
+        out.push(
+            Diag::new(
+                span_of(ctx, s),
+                format!(
+                    "`{}` logs data events for all resources of {}: about {}/month ({events:.0} events under the workload profile, $0.10 per 100,000)",
+                    s.address,
+                    types.join(", "),
+                    money(usd)
+                ),
+            )
+            .resource(&s.address)
+            .help("scope data events to the buckets, functions or tables that need them, or accept the cost knowingly"),
+        );
+    }
+}

@@ -1,0 +1,434 @@
+//! The simulated CloudTrail: a pure function of the model, the deployment context and a
+//! workload profile. For every account × enabled region × event class it asks every trail
+//! and event data store whether it captures the class (scope: logging, account,
+//! organization, region, global service events; then basic or advanced selectors), and
+//! prices what is delivered.
+//!
+//! Facts follow cloudtrail-model.md; modelling choices are listed in `docs/model.md`.
+
+pub mod classes;
+pub mod cost;
+pub mod render;
+pub mod selectors;
+
+use crate::config::Config;
+use crate::model::{Model, Region, Value};
+use crate::source::SourceMap;
+use classes::EventClass;
+use selectors::Capture;
+use serde::Serialize;
+use std::path::{Path, PathBuf};
+
+/// The commercial regions that are enabled by default in every account.
+pub const DEFAULT_REGIONS: &[&str] = &[
+    "us-east-1",
+    "us-east-2",
+    "us-west-1",
+    "us-west-2",
+    "ap-south-1",
+    "ap-northeast-1",
+    "ap-northeast-2",
+    "ap-northeast-3",
+    "ap-southeast-1",
+    "ap-southeast-2",
+    "ca-central-1",
+    "eu-central-1",
+    "eu-west-1",
+    "eu-west-2",
+    "eu-west-3",
+    "eu-north-1",
+    "sa-east-1",
+];
+
+/// Stands for the region when no trail's home region is known and no config lists any.
+pub const UNRESOLVED_REGION: &str = "(unresolved region)";
+
+/// The account label used when the deployment context names none.
+pub const THIS_ACCOUNT: &str = "this-account";
+
+/// Where the declared resources deploy and what the organization looks like.
+#[derive(Debug, Clone, Serialize)]
+pub struct Context {
+    /// Accounts in scope, management account first when known.
+    pub accounts: Vec<String>,
+    pub management_account: Option<String>,
+    pub delegated_admins: Vec<String>,
+    pub org_id: Option<String>,
+    /// Members of the organization (all accounts but none when there is no organization).
+    pub org_accounts: Vec<String>,
+    pub regions: Vec<Region>,
+    /// What the model assumed because the configuration did not say.
+    pub assumptions: Vec<String>,
+    #[serde(skip)]
+    deployments: Vec<(globset::GlobMatcher, Option<String>, Option<Region>)>,
+    #[serde(skip)]
+    root: PathBuf,
+}
+
+impl Context {
+    /// Builds the context from the config (if any) and the model's trails.
+    #[must_use]
+    pub fn new(config: Option<&Config>, model: &Model) -> Context {
+        let mut assumptions = Vec::new();
+        let mut accounts: Vec<String> = Vec::new();
+        let push = |a: &str, accounts: &mut Vec<String>| {
+            if !accounts.iter().any(|x| x == a) {
+                accounts.push(a.to_owned());
+            }
+        };
+        let org = config.and_then(|c| c.organization.as_ref());
+        if let Some(o) = org {
+            if let Some(m) = &o.management_account {
+                push(m, &mut accounts);
+            }
+            for a in o.delegated_admins.iter().chain(&o.member_accounts) {
+                push(a, &mut accounts);
+            }
+        }
+        let mut deployments = Vec::new();
+        if let Some(c) = config {
+            for d in &c.deployments {
+                if let Some(a) = &d.account {
+                    push(a, &mut accounts);
+                }
+                if let Ok(g) = globset::Glob::new(&d.path) {
+                    deployments.push((
+                        g.compile_matcher(),
+                        d.account.clone(),
+                        d.region.clone().map(Region::new),
+                    ));
+                }
+            }
+        }
+        let mut org_accounts = Vec::new();
+        if org.is_some() {
+            org_accounts.clone_from(&accounts);
+        }
+        let explicit_regions = config.and_then(|c| c.regions.as_ref());
+        let regions: Vec<Region> = match explicit_regions {
+            Some(r) => {
+                let mut v: Vec<Region> = if r.enabled.is_empty() {
+                    DEFAULT_REGIONS.iter().map(|x| Region::new(*x)).collect()
+                } else {
+                    r.enabled.iter().map(|x| Region::new(x.clone())).collect()
+                };
+                v.extend(r.opt_in.iter().map(|x| Region::new(x.clone())));
+                v.dedup();
+                v
+            }
+            None if config.is_some() => {
+                assumptions.push("enabled regions: the 17 commercial regions enabled by default (set `regions.enabled` to change)".into());
+                DEFAULT_REGIONS.iter().map(|x| Region::new(*x)).collect()
+            }
+            None => {
+                let mut v: Vec<Region> = model
+                    .trails
+                    .iter()
+                    .filter_map(|t| t.region.get().cloned())
+                    .collect();
+                v.sort();
+                v.dedup();
+                if v.is_empty() && !model.trails.is_empty() {
+                    // Selector questions can still be answered without knowing where.
+                    v.push(Region::new(UNRESOLVED_REGION));
+                }
+                assumptions.push(format!(
+                    "no .trailcheck.yaml: one account, and as enabled regions only the trails' home regions ({})",
+                    v.iter().map(Region::as_str).collect::<Vec<_>>().join(", ")
+                ));
+                v
+            }
+        };
+        if accounts.is_empty() {
+            if config.is_some() {
+                assumptions.push("no accounts configured: every resource is in one account".into());
+            }
+            accounts.push(THIS_ACCOUNT.to_owned());
+        }
+        Context {
+            accounts,
+            management_account: org.and_then(|o| o.management_account.clone()),
+            delegated_admins: org.map(|o| o.delegated_admins.clone()).unwrap_or_default(),
+            org_id: org.and_then(|o| o.id.clone()),
+            org_accounts,
+            regions,
+            assumptions,
+            deployments,
+            root: config.map(|c| c.root.clone()).unwrap_or_default(),
+        }
+    }
+
+    /// The deployment (account, region) of a file, from the first matching path glob.
+    #[must_use]
+    pub fn deployment_of(&self, path: &Path) -> (Option<String>, Option<Region>) {
+        let abs = std::fs::canonicalize(path).unwrap_or_else(|_| path.to_path_buf());
+        let root = std::fs::canonicalize(&self.root).unwrap_or_else(|_| self.root.clone());
+        let rel = abs.strip_prefix(&root).unwrap_or(&abs);
+        for (glob, account, region) in &self.deployments {
+            if glob.is_match(rel) || rel.parent().is_some_and(|p| glob.is_match(p)) {
+                return (account.clone(), region.clone());
+            }
+        }
+        (None, None)
+    }
+}
+
+/// A trail or event data store, placed in an account.
+#[derive(Debug, Clone, Serialize)]
+pub struct Sink {
+    pub address: String,
+    pub is_trail: bool,
+    /// Index into `model.trails` or `model.event_data_stores`.
+    pub index: usize,
+    pub account: String,
+    pub home_region: Option<Region>,
+    pub multi_region: Value<bool>,
+    pub organization: bool,
+    pub logging: Value<bool>,
+    pub include_global: Value<bool>,
+}
+
+/// Whether a sink's scope covers (account, region, class), before selectors.
+fn scope(ctx: &Context, s: &Sink, account: &str, region: &Region, class: &EventClass) -> Capture {
+    let mut out = Capture::Full;
+    match &s.logging {
+        Value::Unknown(_) => out = Capture::Unknown,
+        v if v.is_false() => return Capture::None,
+        _ => {}
+    }
+    let account_ok =
+        s.account == account || (s.organization && ctx.org_accounts.iter().any(|a| a == account));
+    if !account_ok {
+        return Capture::None;
+    }
+    let multi = match &s.multi_region {
+        Value::Unknown(_) => None,
+        v => Some(v.is_true()),
+    };
+    let home_is = |r: &str| s.home_region.as_ref().map(|h| h.as_str() == r);
+    if class.global {
+        // Global service events reach a trail that includes them and is multi-region or
+        // homed in us-east-1 (cloudtrail-model.md §2.2). Event data stores receive them when
+        // multi-region.
+        let include = match &s.include_global {
+            Value::Unknown(_) => return out.and(Capture::Unknown),
+            v => v.is_true(),
+        };
+        if !include {
+            return Capture::None;
+        }
+        return match (multi, home_is("us-east-1")) {
+            (Some(true), _) | (_, Some(true)) => out,
+            (Some(false), Some(false)) => Capture::None,
+            _ => out.and(Capture::Unknown),
+        };
+    }
+    match (multi, home_is(region.as_str())) {
+        (Some(true), _) | (_, Some(true)) => out,
+        (Some(false), Some(false)) => Capture::None,
+        _ => out.and(Capture::Unknown),
+    }
+}
+
+/// What one sink captures of one class in one account and region.
+#[must_use]
+pub fn captures(
+    model: &Model,
+    ctx: &Context,
+    s: &Sink,
+    account: &str,
+    region: &Region,
+    class: &EventClass,
+) -> Capture {
+    let sc = scope(ctx, s, account, region, class);
+    if sc == Capture::None {
+        return sc;
+    }
+    let sel = if s.is_trail {
+        let t = &model.trails[s.index];
+        if t.selectors_unknown {
+            Capture::Unknown
+        } else if t.advanced_event_selectors.is_empty() {
+            selectors::basic(&t.event_selectors, class)
+        } else {
+            selectors::advanced(&t.advanced_event_selectors, class)
+        }
+    } else {
+        let e = &model.event_data_stores[s.index];
+        if e.advanced_event_selectors.is_empty() {
+            if class.category == classes::Category::Management {
+                Capture::Full
+            } else {
+                Capture::None
+            }
+        } else {
+            selectors::advanced(&e.advanced_event_selectors, class)
+        }
+    };
+    // A scope that is only unresolved (an unknown home region) cannot turn a selector
+    // that captures part of a class into a full capture.
+    if sc == Capture::Unknown && sel == Capture::Partial {
+        return Capture::Partial;
+    }
+    sc.and(sel)
+}
+
+/// One cell of the simulation: who captures a class in an account and region.
+#[derive(Debug, Clone, Serialize)]
+pub struct Cell {
+    pub account: String,
+    pub region: Region,
+    pub class: usize,
+    /// (sink index, capture), only for sinks that capture something or are unknown.
+    pub sinks: Vec<(usize, Capture)>,
+}
+
+/// The whole simulation result.
+#[derive(Debug, Clone, Serialize)]
+pub struct Simulation {
+    pub context: Context,
+    pub classes: Vec<EventClass>,
+    pub sinks: Vec<Sink>,
+    pub cells: Vec<Cell>,
+}
+
+impl Simulation {
+    /// The cells of one account and region.
+    pub fn cells_of<'a>(
+        &'a self,
+        account: &'a str,
+        region: &'a Region,
+    ) -> impl Iterator<Item = &'a Cell> + 'a {
+        self.cells
+            .iter()
+            .filter(move |c| c.account == account && &c.region == region)
+    }
+
+    /// Sinks that belong to (are declared for) an account.
+    pub fn sinks_of<'a>(
+        &'a self,
+        account: &'a str,
+    ) -> impl Iterator<Item = (usize, &'a Sink)> + 'a {
+        self.sinks
+            .iter()
+            .enumerate()
+            .filter(move |(_, s)| s.account == account)
+    }
+}
+
+fn path_of(sources: &SourceMap, span: crate::source::Span) -> PathBuf {
+    sources
+        .get(span.source)
+        .map(|f| f.path.clone())
+        .unwrap_or_default()
+}
+
+impl Simulation {
+    /// The best capture of a class by a sink across the regions of an account.
+    #[must_use]
+    pub fn capture(&self, sink: usize, account: &str, region: &Region, class: usize) -> Capture {
+        self.cells
+            .iter()
+            .find(|c| c.account == account && &c.region == region && c.class == class)
+            .and_then(|c| {
+                c.sinks
+                    .iter()
+                    .find(|(s, _)| *s == sink)
+                    .map(|(_, cap)| *cap)
+            })
+            .unwrap_or(Capture::None)
+    }
+
+    /// Indexes of the classes with a given label.
+    pub fn classes_labelled<'a>(&'a self, label: &'a str) -> impl Iterator<Item = usize> + 'a {
+        self.classes
+            .iter()
+            .enumerate()
+            .filter(move |(_, c)| c.label == label)
+            .map(|(i, _)| i)
+    }
+
+    /// Whether a sink receives global service events (trail flag and scope).
+    #[must_use]
+    pub fn receives_global(&self, sink: usize) -> bool {
+        let s = &self.sinks[sink];
+        self.cells.iter().any(|c| {
+            self.classes[c.class].global
+                && c.sinks
+                    .iter()
+                    .any(|(x, cap)| *x == sink && *cap == Capture::Full)
+                && c.account == s.account
+        })
+    }
+}
+
+/// Runs the simulation.
+#[must_use]
+pub fn run(model: &Model, sources: &SourceMap, ctx: Context) -> Simulation {
+    let mut sinks = Vec::new();
+    let default_account = ctx
+        .accounts
+        .first()
+        .cloned()
+        .unwrap_or_else(|| THIS_ACCOUNT.to_owned());
+    for (i, t) in model.trails.iter().enumerate() {
+        let (account, region) = ctx.deployment_of(&path_of(sources, t.origin.span));
+        sinks.push(Sink {
+            address: t.origin.address.clone(),
+            is_trail: true,
+            index: i,
+            account: account.unwrap_or_else(|| default_account.clone()),
+            home_region: t.region.get().cloned().or(region),
+            multi_region: t.is_multi_region_trail.clone(),
+            organization: t.is_organization_trail.is_true(),
+            logging: t.enable_logging.clone(),
+            include_global: t.include_global_service_events.clone(),
+        });
+    }
+    for (i, e) in model.event_data_stores.iter().enumerate() {
+        let (account, region) = ctx.deployment_of(&path_of(sources, e.origin.span));
+        sinks.push(Sink {
+            address: e.origin.address.clone(),
+            is_trail: false,
+            index: i,
+            account: account.unwrap_or_else(|| default_account.clone()),
+            home_region: e.region.get().cloned().or(region),
+            multi_region: e.multi_region_enabled.clone(),
+            organization: e.organization_enabled.is_true(),
+            logging: Value::Defaulted(true),
+            include_global: e.multi_region_enabled.clone(),
+        });
+    }
+    let classes = classes::all();
+    let mut cells = Vec::new();
+    let us_east_1 = Region::new("us-east-1");
+    for account in &ctx.accounts {
+        for (ci, class) in classes.iter().enumerate() {
+            let regions: Vec<&Region> = if class.global {
+                vec![&us_east_1]
+            } else {
+                ctx.regions.iter().collect()
+            };
+            for region in regions {
+                let captured: Vec<(usize, Capture)> = sinks
+                    .iter()
+                    .enumerate()
+                    .map(|(si, s)| (si, captures(model, &ctx, s, account, region, class)))
+                    .filter(|(_, c)| *c != Capture::None)
+                    .collect();
+                cells.push(Cell {
+                    account: account.clone(),
+                    region: region.clone(),
+                    class: ci,
+                    sinks: captured,
+                });
+            }
+        }
+    }
+    Simulation {
+        context: ctx,
+        classes,
+        sinks,
+        cells,
+    }
+}
