@@ -288,3 +288,39 @@ fn realworld_terraform_checks_without_errors_and_reads_literal_values() {
     assert!(checked > 0);
     assert!(problems.is_empty(), "{}", problems.join("\n"));
 }
+
+#[test]
+fn realworld_projects_simulate_without_error() {
+    let Some(corpus) = corpus() else { return };
+    let root = corpus.join("realworld");
+    let mut projects: Vec<PathBuf> = std::fs::read_dir(&root)
+        .unwrap()
+        .filter_map(Result::ok)
+        .map(|e| e.path())
+        .filter(|p| p.is_dir())
+        .collect();
+    projects.sort();
+    assert!(projects.len() >= 10);
+    let mut simulated = 0;
+    for p in &projects {
+        let a = analyze(std::slice::from_ref(p), &Options::default()).unwrap();
+        let text =
+            trailcheck::simulate::render::human(&a.model, &a.simulation, &a.costs, &a.profile);
+        assert!(text.contains("Coverage"), "{}", p.display());
+        let json =
+            trailcheck::simulate::render::json(&a.model, &a.simulation, &a.costs, &a.profile);
+        let parsed: Json = serde_json::from_str(&json).unwrap();
+        assert_eq!(
+            parsed["trails"].as_array().unwrap().len(),
+            a.simulation.sinks.len()
+        );
+        for l in &a.costs {
+            assert!(l.usd.is_finite() && l.usd >= 0.0, "{}: {l:?}", p.display());
+        }
+        simulated += a.simulation.sinks.len();
+    }
+    eprintln!(
+        "realworld: simulated {simulated} trails and event data stores in {} projects",
+        projects.len()
+    );
+}

@@ -233,6 +233,13 @@ pub fn glob(pattern: &str, value: &str, case_insensitive: bool) -> Tri {
     if !unknown {
         return if strict { Tri::Yes } else { Tri::No };
     }
+    // Unknown parts in the same places on both sides stand for the same unknown (the
+    // deploying account in `AWSLogs/${data.aws_caller_identity.current.account_id}/*`
+    // and in the trail's own ARN): matching them literally counts as a match. This can
+    // only remove findings, never add one.
+    if wildcard(&p, &v) {
+        return Tri::Yes;
+    }
     // A pattern without unknown parts that matches the value with each unknown part
     // replaced by a character no literal matches, matches it through wildcards alone:
     // whatever the unknown parts are (`AWSLogs/*` against `AWSLogs/<account>/…`).

@@ -5,6 +5,7 @@
 //! resources (a trail's bucket, key, log group, role, topic) are indexes into the vectors of
 //! [`Model`], set by [`link`].
 
+pub mod arn;
 pub mod catalog;
 pub mod iam;
 pub mod link;

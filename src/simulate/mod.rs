@@ -8,6 +8,7 @@
 
 pub mod classes;
 pub mod cost;
+pub mod delivery;
 pub mod render;
 pub mod selectors;
 

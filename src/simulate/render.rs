@@ -63,7 +63,16 @@ pub fn matrix(sim: &Simulation) -> (Vec<&'static str>, Vec<Row>) {
                 cells,
             });
         }
-        let mut global = vec![Vec::new(); COLUMNS.len()];
+        // Only the first two columns (read, write) apply to global service events.
+        let mut global: Vec<Vec<String>> = (0..COLUMNS.len())
+            .map(|i| {
+                if i < 2 {
+                    Vec::new()
+                } else {
+                    vec!["n/a".to_owned()]
+                }
+            })
+            .collect();
         for c in sim
             .cells
             .iter()
@@ -130,12 +139,10 @@ fn delivery(model: &Model, sim: &Simulation, sink: usize) -> String {
     } else {
         String::new()
     };
-    let in_repo = if t.bucket.is_some() {
-        "bucket declared in the repo"
-    } else {
-        "bucket not in the repo"
-    };
-    format!("s3://{bucket}/{prefix}AWSLogs/{org}<account>/CloudTrail/<region>/ ({in_repo})")
+    format!(
+        "s3://{bucket}/{prefix}AWSLogs/{org}<account>/CloudTrail/<region>/ — {}",
+        super::delivery::describe(model, t)
+    )
 }
 
 fn money(x: f64) -> String {

@@ -269,3 +269,75 @@ fn examples_run_end_to_end() {
         "{resources:?}"
     );
 }
+
+#[test]
+fn simulate_renders_coverage_trails_and_cost_in_three_formats() {
+    for (format, name) in [
+        ("human", "simulate_examples_human"),
+        ("markdown", "simulate_examples_markdown"),
+    ] {
+        let out = trailcheck()
+            .args(["simulate", "fixtures/examples", "--format", format])
+            .assert()
+            .code(0);
+        let stdout = String::from_utf8(out.get_output().stdout.clone()).unwrap();
+        insta::assert_snapshot!(name, stdout);
+    }
+    let out = trailcheck()
+        .args(["simulate", "fixtures/examples", "--format", "json"])
+        .assert()
+        .code(0);
+    let mut json: serde_json::Value = serde_json::from_slice(&out.get_output().stdout).unwrap();
+    assert_eq!(json["schema"], "trailcheck-simulate/v1");
+    assert!(json["total_monthly_usd"].as_f64().unwrap() > 0.0);
+    json["version"] = "<version>".into();
+    insta::assert_json_snapshot!("simulate_examples_json", json);
+}
+
+#[test]
+fn simulate_uses_the_config_and_profile() {
+    let tmp = tempfile::tempdir().unwrap();
+    let profile = tmp.path().join("profile.yaml");
+    std::fs::write(&profile, "management_read: 0\nmanagement_write: 100000\nkms_read: 0\nkms_write: 0\nrdsdata_read: 0\nrdsdata_write: 0\n").unwrap();
+    let config = tmp.path().join("config.yaml");
+    std::fs::write(
+        &config,
+        "regions:\n  enabled: [us-east-1, us-west-2, eu-central-1, eu-west-1]\n",
+    )
+    .unwrap();
+    let out = trailcheck()
+        .args([
+            "simulate",
+            "fixtures/examples",
+            "--format",
+            "json",
+            "--profile",
+        ])
+        .arg(&profile)
+        .arg("--config")
+        .arg(&config)
+        .assert()
+        .code(0);
+    let json: serde_json::Value = serde_json::from_slice(&out.get_output().stdout).unwrap();
+    assert_eq!(json["context"]["regions"].as_array().unwrap().len(), 4);
+    // One paid copy of 100,000 write events in us-west-2 at $2.00 per 100,000, plus the
+    // legacy trail's Insights on those writes.
+    let paid: f64 = json["cost"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|l| l["item"] == "paid management copy")
+        .map(|l| l["usd"].as_f64().unwrap())
+        .sum();
+    assert!((paid - 2.0).abs() < 1e-9, "paid copies cost {paid}");
+    trailcheck()
+        .args([
+            "simulate",
+            "fixtures/examples",
+            "--profile",
+            "does-not-exist.yaml",
+        ])
+        .assert()
+        .code(2)
+        .stderr(predicate::str::contains("does-not-exist.yaml"));
+}
