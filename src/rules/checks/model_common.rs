@@ -85,7 +85,7 @@ pub(crate) fn label(ctx: &RuleContext<'_>, sink: usize) -> String {
 }
 
 pub(crate) fn money(x: f64) -> String {
-    format!("${x:.2}")
+    format!("${:.2}", if x.abs() < 0.005 { 0.0 } else { x })
 }
 
 pub(crate) fn list(items: &[String]) -> String {

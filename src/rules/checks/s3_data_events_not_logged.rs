@@ -36,9 +36,9 @@ pub(crate) fn check(ctx: &RuleContext<'_>, out: &mut Vec<Diag>) {
                 Diag::new(
                     span_of(ctx, sink),
                     format!(
-                        "{}: no trail logs S3 object-level {what} events for all buckets {where_} (CIS 3.{}, Security Hub S3.{})",
+                        "{}: no trail logs S3 object-level {what} events for all buckets {where_} (CIS v3.0.0 3.{}, Security Hub S3.{})",
                         account_label(account),
-                        if what == "write" { 10 } else { 11 },
+                        if what == "write" { 8 } else { 9 },
                         if what == "write" { 22 } else { 23 }
                     ),
                 )

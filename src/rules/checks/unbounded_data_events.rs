@@ -68,10 +68,11 @@ pub(crate) fn check(ctx: &RuleContext<'_>, out: &mut Vec<Diag>) {
             Diag::new(
                 span_of(ctx, s),
                 format!(
-                    "`{}` logs data events for all resources of {}: about {}/month ({events:.0} events under the workload profile, $0.10 per 100,000)",
+                    "`{}` logs data events for all resources of {}: about {}/month ({:.0} events under the workload profile, $0.10 per 100,000; types without a profile volume are not priced)",
                     s.address,
                     types.join(", "),
-                    money(usd)
+                    money(usd),
+                    events.max(0.0)
                 ),
             )
             .resource(&s.address)
