@@ -64,16 +64,38 @@ pub(crate) fn check(ctx: &RuleContext<'_>, out: &mut Vec<Diag>) {
             .filter(|l| l.sink == si && l.item == "data events")
             .map(|l| l.events)
             .sum();
+        let priced = [
+            "AWS::S3::Object",
+            "AWS::Lambda::Function",
+            "AWS::DynamoDB::Table",
+        ];
+        let unpriced: Vec<&str> = types
+            .iter()
+            .copied()
+            .filter(|t| !priced.contains(t))
+            .collect();
+        let mut cost = if events > 0.0 {
+            format!(
+                "about {}/month ({:.0} events under the workload profile, $0.10 per 100,000)",
+                money(usd),
+                events
+            )
+        } else {
+            String::new()
+        };
+        if !unpriced.is_empty() {
+            if !cost.is_empty() {
+                cost.push_str("; ");
+            }
+            cost.push_str(&format!(
+                "{} not priced (no volume for it in the workload profile)",
+                unpriced.join(", ")
+            ));
+        }
         out.push(
             Diag::new(
                 span_of(ctx, s),
-                format!(
-                    "`{}` logs data events for all resources of {}: about {}/month ({:.0} events under the workload profile, $0.10 per 100,000; types without a profile volume are not priced)",
-                    s.address,
-                    types.join(", "),
-                    money(usd),
-                    events.max(0.0)
-                ),
+                format!("`{}` logs data events for all resources of {}: {cost}", s.address, types.join(", ")),
             )
             .resource(&s.address)
             .help("scope data events to the buckets, functions or tables that need them, or accept the cost knowingly"),
