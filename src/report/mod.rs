@@ -74,9 +74,12 @@ impl Report<'_> {
 /// Paths are shown relative to the working directory, with `/` separators.
 #[must_use]
 pub fn display_path(p: &Path) -> String {
-    let rel = std::env::current_dir()
-        .ok()
-        .and_then(|cwd| p.strip_prefix(&cwd).ok().map(Path::to_path_buf))
+    // The working directory does not change during a run: ask the OS once.
+    static CWD: std::sync::OnceLock<Option<std::path::PathBuf>> = std::sync::OnceLock::new();
+    let cwd = CWD.get_or_init(|| std::env::current_dir().ok());
+    let rel = cwd
+        .as_ref()
+        .and_then(|cwd| p.strip_prefix(cwd).ok().map(Path::to_path_buf))
         .unwrap_or_else(|| p.to_path_buf());
     let s = rel.to_string_lossy().replace('\\', "/");
     s.strip_prefix("./").map_or(s.clone(), str::to_owned)

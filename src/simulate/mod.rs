@@ -162,6 +162,9 @@ impl Context {
     /// The deployment (account, region) of a file, from the first matching path glob.
     #[must_use]
     pub fn deployment_of(&self, path: &Path) -> (Option<String>, Option<Region>) {
+        if self.deployments.is_empty() {
+            return (None, None);
+        }
         let abs = std::fs::canonicalize(path).unwrap_or_else(|_| path.to_path_buf());
         let root = std::fs::canonicalize(&self.root).unwrap_or_else(|_| self.root.clone());
         let rel = abs.strip_prefix(&root).unwrap_or(&abs);
@@ -291,6 +294,9 @@ pub struct Simulation {
     pub classes: Vec<EventClass>,
     pub sinks: Vec<Sink>,
     pub cells: Vec<Cell>,
+    /// Addresses declared by more than one sink (the same address in two root modules).
+    #[serde(skip)]
+    pub duplicate_addresses: std::collections::HashSet<String>,
 }
 
 impl Simulation {
@@ -426,10 +432,17 @@ pub fn run(model: &Model, sources: &SourceMap, ctx: Context) -> Simulation {
             }
         }
     }
+    let mut seen = std::collections::HashSet::new();
+    let duplicate_addresses = sinks
+        .iter()
+        .filter(|s| !seen.insert(s.address.clone()))
+        .map(|s| s.address.clone())
+        .collect();
     Simulation {
         context: ctx,
         classes,
         sinks,
         cells,
+        duplicate_addresses,
     }
 }

@@ -138,7 +138,7 @@ pub(crate) struct Instance {
 #[derive(Clone)]
 struct Ev<'a> {
     inst: &'a Instance,
-    loader: &'a Loader,
+    loader: &'a Loader<'a>,
     file: SourceId,
     vars: Vec<(String, V)>,
 }
@@ -207,7 +207,7 @@ impl Instance {
         }
     }
 
-    fn ev<'a>(&'a self, loader: &'a Loader, file: SourceId) -> Ev<'a> {
+    fn ev<'a>(&'a self, loader: &'a Loader<'a>, file: SourceId) -> Ev<'a> {
         Ev {
             inst: self,
             loader,
@@ -221,7 +221,7 @@ impl Instance {
     }
 
     /// Evaluates a local value (memoized; a cycle is unknown).
-    fn local(&self, loader: &Loader, name: &str) -> EvResult {
+    fn local(&self, loader: &Loader<'_>, name: &str) -> EvResult {
         match self.locals.borrow().get(name) {
             Some(Slot::Done(v)) => return Ok(v.clone()),
             Some(Slot::InProgress) => return Ok(V::Unknown),
@@ -247,7 +247,7 @@ impl Instance {
         Ok(v)
     }
 
-    fn output(&self, loader: &Loader, name: &str) -> EvResult {
+    fn output(&self, loader: &Loader<'_>, name: &str) -> EvResult {
         let key = format!("\0output.{name}");
         match self.locals.borrow().get(&key) {
             Some(Slot::Done(v)) => return Ok(v.clone()),
@@ -289,7 +289,7 @@ impl Instance {
     }
 
     /// Evaluates a resource or data source (`type.name` / `data.type.name`), memoized.
-    pub(crate) fn resource(&self, loader: &Loader, key: &str) -> Option<Rc<ResEval>> {
+    pub(crate) fn resource(&self, loader: &Loader<'_>, key: &str) -> Option<Rc<ResEval>> {
         match self.resources.borrow().get(key) {
             Some(Slot::Done(r)) => return Some(Rc::clone(r)),
             Some(Slot::InProgress) => return None,
@@ -306,7 +306,7 @@ impl Instance {
         Some(r)
     }
 
-    fn eval_resource(&self, loader: &Loader, key: &str, loc: Loc) -> ResEval {
+    fn eval_resource(&self, loader: &Loader<'_>, key: &str, loc: Loc) -> ResEval {
         let module = std::sync::Arc::clone(&self.module);
         let file = self.file_id(loc);
         let Some(block) = module.block(loc) else {
@@ -498,7 +498,7 @@ impl Instance {
     }
 
     /// Evaluates a module call (memoized). `None` when the call does not exist.
-    fn call(&self, loader: &Loader, name: &str) -> Option<Rc<CallEval>> {
+    fn call(&self, loader: &Loader<'_>, name: &str) -> Option<Rc<CallEval>> {
         match self.calls.borrow().get(name) {
             Some(Slot::Done(c)) => return c.clone(),
             Some(Slot::InProgress) => return None,
@@ -545,7 +545,7 @@ impl Instance {
         Some(normalize(&self.root_dir.join(dir)))
     }
 
-    fn eval_call(&self, loader: &Loader, name: &str, loc: Loc) -> Option<CallEval> {
+    fn eval_call(&self, loader: &Loader<'_>, name: &str, loc: Loc) -> Option<CallEval> {
         let module = std::sync::Arc::clone(&self.module);
         let block = module.block(loc)?;
         if self.depth >= MAX_MODULE_DEPTH {
@@ -634,7 +634,7 @@ impl Instance {
     /// Every resource of this instance and of the module instances below it.
     pub(crate) fn collect(
         &self,
-        loader: &Loader,
+        loader: &Loader<'_>,
         out: &mut Vec<(Rc<ResEval>, Rc<Instance>)>,
         me: &Rc<Instance>,
     ) {
@@ -670,7 +670,7 @@ impl Instance {
 /// The provider blocks a module declares itself (root modules, legacy child modules).
 pub(crate) fn own_providers(
     module: &Module,
-    loader: &Loader,
+    loader: &Loader<'_>,
     vars: &HashMap<String, V>,
 ) -> HashMap<String, V> {
     let tmp = Instance::new(
@@ -1555,7 +1555,7 @@ fn policy_document_json(body: &EvBody) -> V {
 /// order), `--var-file`s and `--var`s, later ones winning, as Terraform does.
 pub(crate) fn root_variables(
     module: &Module,
-    loader: &Loader,
+    loader: &Loader<'_>,
     var_files: &[PathBuf],
     vars: &[(String, String)],
     errors: &mut Vec<crate::model::InputError>,

@@ -10,9 +10,9 @@ mod value;
 
 use crate::model::{self, InputError, Model};
 use crate::source::{SourceMap, Span};
-use modules::{Loader, Module, ParsedFile};
+use modules::{Loader, Module, Sources};
 use rayon::prelude::*;
-use std::collections::{BTreeMap, HashMap};
+use std::collections::{BTreeMap, HashMap, HashSet};
 use std::path::PathBuf;
 use std::rc::Rc;
 use std::sync::Arc;
@@ -25,73 +25,74 @@ pub struct TfOptions {
 }
 
 /// Loads the Terraform files found by discovery into a model.
+///
+/// Files are read in parallel and scanned (without parsing) for local module calls to
+/// find the root modules. Each root is then parsed and evaluated on its own, in parallel,
+/// and its syntax trees are dropped as soon as it is done: peak memory follows the largest
+/// root, not the repository.
 pub(crate) fn load(files: &[PathBuf], opts: &TfOptions, sources: SourceMap) -> (Model, SourceMap) {
-    // Read in parallel, register sequentially (ids are assigned in a stable order), then
-    // parse in parallel.
-    type Read = (PathBuf, String, Option<(usize, String)>);
+    type Read = (PathBuf, String, Option<(usize, String)>, Vec<PathBuf>);
     let texts: Vec<Read> = files
         .par_iter()
         .map(|p| {
             let (t, e) = modules::read_text(p);
-            (p.clone(), t, e)
+            let dir = modules::normalize(p.parent().unwrap_or_else(|| std::path::Path::new(".")));
+            let calls = modules::scan_local_sources(&dir, &t);
+            (p.clone(), t, e, calls)
         })
         .collect();
-    let mut sources = sources;
-    let registered: Vec<_> = texts
-        .into_iter()
-        .map(|(p, t, e)| {
-            let f = sources.add(p, t);
-            let err = e.map(|(at, message)| InputError {
-                span: Span::new(f.id, at..at),
-                message,
-            });
-            (f, err)
-        })
-        .collect();
-    let parsed: Vec<(
-        Arc<crate::source::SourceFile>,
-        Result<hcl_edit::structure::Body, InputError>,
-    )> = registered
-        .into_par_iter()
-        .map(|(f, err)| {
-            let r = match err {
-                Some(e) => Err(e),
-                None => modules::parse_file(&f),
-            };
-            (f, r)
-        })
-        .collect();
-    let mut by_dir: BTreeMap<PathBuf, (Vec<ParsedFile>, Vec<InputError>)> = BTreeMap::new();
-    for (f, r) in parsed {
-        let dir = modules::normalize(f.path.parent().unwrap_or_else(|| std::path::Path::new(".")));
-        let entry = by_dir.entry(dir).or_default();
-        match r {
-            Ok(body) => entry.0.push(ParsedFile { source: f, body }),
-            Err(e) => entry.1.push(e),
-        }
+    let mut by_dir: BTreeMap<PathBuf, Vec<PathBuf>> = BTreeMap::new();
+    let mut called = HashSet::new();
+    for (p, _, _, calls) in &texts {
+        let dir = modules::normalize(p.parent().unwrap_or_else(|| std::path::Path::new(".")));
+        by_dir.entry(dir).or_default().push(p.clone());
+        called.extend(calls.iter().cloned());
     }
-    let loader = Loader::new(sources);
-    let modules: Vec<Arc<Module>> = by_dir
-        .into_iter()
-        .map(|(dir, (files, errors))| loader.insert(Module::new(dir, files, errors)))
-        .collect();
-    let roots = modules::roots(&modules);
-    let fragments: Vec<Model> = roots
+    let dirs: Vec<PathBuf> = by_dir.keys().cloned().collect();
+    let shared = Sources::new(sources, by_dir.into_iter().collect());
+    // Register in discovery order so ids are stable.
+    for (p, t, e, _) in texts {
+        shared.insert(p, t, e);
+    }
+    let roots = modules::roots(&dirs, &called);
+    let fragments: Vec<(Model, Vec<PathBuf>)> = roots
         .par_iter()
-        .map(|root| evaluate_root(root, &loader, opts))
+        .map(|root| {
+            let loader = Loader::new(&shared);
+            let model = match loader.module(root) {
+                Some(m) => evaluate_root(&m, &loader, opts),
+                None => Model::default(),
+            };
+            (model, loader.parsed_dirs())
+        })
         .collect();
     let mut model = Model::default();
-    for f in fragments {
+    let mut seen_dirs = HashSet::new();
+    for (f, parsed) in fragments {
         model.extend(f);
+        seen_dirs.extend(parsed);
     }
-    // Parse errors are reported once per file, whichever roots reached the module.
-    for m in &modules {
-        model.input_errors.extend(m.errors.iter().cloned());
-    }
-    (model, loader.into_sources())
+    // Directories no root reached (a module whose only caller fails to load): parse them
+    // anyway so that their syntax errors are reported.
+    let orphans: Vec<&PathBuf> = dirs.iter().filter(|d| !seen_dirs.contains(*d)).collect();
+    let orphan_errors: Vec<InputError> = orphans
+        .par_iter()
+        .flat_map_iter(|d| {
+            let loader = Loader::new(&shared);
+            loader.module(d);
+            loader.errors()
+        })
+        .collect();
+    model.input_errors.extend(orphan_errors);
+    // A module reached from several roots reports its parse errors once.
+    let mut seen = HashSet::new();
+    model
+        .input_errors
+        .retain(|e| seen.insert((e.span, e.message.clone())));
+    (model, shared.into_map())
 }
 
-fn evaluate_root(root: &Arc<Module>, loader: &Loader, opts: &TfOptions) -> Model {
+fn evaluate_root(root: &Arc<Module>, loader: &Loader<'_>, opts: &TfOptions) -> Model {
     let mut errors = Vec::new();
     let vars = eval::root_variables(root, loader, &opts.var_files, &opts.vars, &mut errors);
     let providers: HashMap<String, value::V> = eval::own_providers(root, loader, &vars);
@@ -107,20 +108,14 @@ fn evaluate_root(root: &Arc<Module>, loader: &Loader, opts: &TfOptions) -> Model
     ));
     let mut resources = Vec::new();
     inst.collect(loader, &mut resources, &inst);
-    let text = |span: Span| -> String {
-        loader
-            .sources
-            .lock()
-            .ok()
-            .and_then(|s| s.get(span.source).map(|f| f.slice(span).to_owned()))
-            .unwrap_or_default()
-    };
+    let text = |span: Span| -> String { loader.sources.text(span) };
     let lower = lower::Lower { text: &text };
     let mut model = Model::default();
     for (r, _) in &resources {
         lower.resource(r, &mut model);
     }
     model.input_errors.extend(errors);
+    model.input_errors.extend(loader.errors());
     model::link::link(&mut model);
     model
 }

@@ -94,19 +94,6 @@ impl Module {
             index,
         }
     }
-
-    /// Local module sources (`./x`, `../x`) this module calls, as normalized directories.
-    pub(crate) fn local_sources(&self) -> Vec<PathBuf> {
-        let mut out = Vec::new();
-        for (_, loc) in &self.index.module_calls {
-            if let Some(src) = self.block(*loc).and_then(source_literal) {
-                if is_local_source(&src) {
-                    out.push(normalize(&self.dir.join(src)));
-                }
-            }
-        }
-        out
-    }
 }
 
 pub(crate) fn source_literal(b: &Block) -> Option<String> {
@@ -182,51 +169,124 @@ pub(crate) fn parse_file(source: &Arc<SourceFile>) -> Result<Body, InputError> {
     })
 }
 
-/// Reads and parses module directories, caching each directory once.
-pub(crate) struct Loader {
-    pub(crate) sources: Mutex<SourceMap>,
-    cache: Mutex<HashMap<PathBuf, Arc<Module>>>,
+/// The files of a run, shared by every root's loader: each file is read once and keeps
+/// one [`SourceId`](crate::source::SourceId), whichever root reaches it first.
+pub(crate) struct Sources {
+    inner: Mutex<SourcesInner>,
 }
 
-impl Loader {
-    pub(crate) fn new(sources: SourceMap) -> Loader {
-        Loader {
-            sources: Mutex::new(sources),
-            cache: Mutex::new(HashMap::new()),
+struct SourcesInner {
+    map: SourceMap,
+    by_path: HashMap<PathBuf, (Arc<SourceFile>, Option<InputError>)>,
+    /// `.tf` files of discovered directories (so discovery's `.gitignore` rules hold).
+    discovered: HashMap<PathBuf, Vec<PathBuf>>,
+}
+
+impl Sources {
+    pub(crate) fn new(map: SourceMap, discovered: HashMap<PathBuf, Vec<PathBuf>>) -> Sources {
+        Sources {
+            inner: Mutex::new(SourcesInner {
+                map,
+                by_path: HashMap::new(),
+                discovered,
+            }),
         }
     }
 
-    pub(crate) fn into_sources(self) -> SourceMap {
-        self.sources
-            .into_inner()
+    fn lock(&self) -> std::sync::MutexGuard<'_, SourcesInner> {
+        self.inner
+            .lock()
             .unwrap_or_else(std::sync::PoisonError::into_inner)
     }
 
-    pub(crate) fn insert(&self, module: Module) -> Arc<Module> {
-        let m = Arc::new(module);
-        if let Ok(mut c) = self.cache.lock() {
-            c.insert(m.dir.clone(), Arc::clone(&m));
-        }
-        m
+    pub(crate) fn into_map(self) -> SourceMap {
+        self.inner
+            .into_inner()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+            .map
     }
 
-    /// The module in `dir`, loading it from disk if it was not discovered up front.
-    pub(crate) fn module(&self, dir: &Path) -> Option<Arc<Module>> {
-        let dir = normalize(dir);
-        if let Some(m) = self.cache.lock().ok()?.get(&dir) {
-            return Some(Arc::clone(m));
+    /// Registers a file read elsewhere (discovery reads in parallel).
+    pub(crate) fn insert(
+        &self,
+        path: PathBuf,
+        text: String,
+        err: Option<(usize, String)>,
+    ) -> Arc<SourceFile> {
+        let mut g = self.lock();
+        if let Some((f, _)) = g.by_path.get(&path) {
+            return Arc::clone(f);
         }
-        let mut paths: Vec<PathBuf> = std::fs::read_dir(&dir)
+        let f = g.map.add(path.clone(), text);
+        let err = err.map(|(at, message)| InputError {
+            span: Span::new(f.id, at..at),
+            message,
+        });
+        g.by_path.insert(path, (Arc::clone(&f), err));
+        f
+    }
+
+    /// The file at `path`, read from disk the first time.
+    pub(crate) fn read(&self, path: &Path) -> (Arc<SourceFile>, Option<InputError>) {
+        if let Some((f, e)) = self.lock().by_path.get(path) {
+            return (Arc::clone(f), e.clone());
+        }
+        let (text, err) = read_text(path);
+        let f = self.insert(path.to_path_buf(), text, err);
+        let e = self.lock().by_path.get(path).and_then(|(_, e)| e.clone());
+        (f, e)
+    }
+
+    /// The `.tf` files of a directory: as discovered, else listed from disk (installed or
+    /// out-of-tree modules).
+    fn tf_files(&self, dir: &Path) -> Option<Vec<PathBuf>> {
+        if let Some(v) = self.lock().discovered.get(dir) {
+            return Some(v.clone());
+        }
+        let mut paths: Vec<PathBuf> = std::fs::read_dir(dir)
             .ok()?
             .filter_map(Result::ok)
             .map(|e| e.path())
             .filter(|p| p.extension().is_some_and(|e| e == "tf") && p.is_file())
             .collect();
         paths.sort();
+        Some(paths)
+    }
+
+    pub(crate) fn text(&self, span: Span) -> String {
+        self.lock()
+            .map
+            .get(span.source)
+            .map(|f| f.slice(span).to_owned())
+            .unwrap_or_default()
+    }
+}
+
+/// Parses module directories for one root, caching each directory once. Dropped when the
+/// root is done, so parsed syntax trees never outlive their root.
+pub(crate) struct Loader<'s> {
+    pub(crate) sources: &'s Sources,
+    cache: Mutex<HashMap<PathBuf, Arc<Module>>>,
+}
+
+impl<'s> Loader<'s> {
+    pub(crate) fn new(sources: &'s Sources) -> Loader<'s> {
+        Loader {
+            sources,
+            cache: Mutex::new(HashMap::new()),
+        }
+    }
+
+    /// The module in `dir`, parsed on first use.
+    pub(crate) fn module(&self, dir: &Path) -> Option<Arc<Module>> {
+        let dir = normalize(dir);
+        if let Some(m) = self.cache.lock().ok()?.get(&dir) {
+            return Some(Arc::clone(m));
+        }
         let mut files = Vec::new();
         let mut errors = Vec::new();
-        for p in paths {
-            let (file, err) = self.read(&p);
+        for p in self.sources.tf_files(&dir)? {
+            let (file, err) = self.sources.read(&p);
             match err {
                 Some(e) => errors.push(e),
                 None => match parse_file(&file) {
@@ -235,22 +295,31 @@ impl Loader {
                 },
             }
         }
-        Some(self.insert(Module::new(dir, files, errors)))
+        let m = Arc::new(Module::new(dir.clone(), files, errors));
+        if let Ok(mut c) = self.cache.lock() {
+            c.insert(dir, Arc::clone(&m));
+        }
+        Some(m)
     }
 
-    /// Reads a file into the source map; an unreadable/oversized/non-UTF-8 file gives an
-    /// input error located in that file.
     pub(crate) fn read(&self, path: &Path) -> (Arc<SourceFile>, Option<InputError>) {
-        let (text, err) = read_text(path);
-        let file = match self.sources.lock() {
-            Ok(mut s) => s.add(path.to_path_buf(), text),
-            Err(p) => p.into_inner().add(path.to_path_buf(), text),
-        };
-        let err = err.map(|(at, message)| InputError {
-            span: Span::new(file.id, at..at),
-            message,
-        });
-        (file, err)
+        self.sources.read(path)
+    }
+
+    /// Directories this loader parsed.
+    pub(crate) fn parsed_dirs(&self) -> Vec<PathBuf> {
+        self.cache
+            .lock()
+            .map(|c| c.keys().cloned().collect())
+            .unwrap_or_default()
+    }
+
+    /// Parse errors of every module this loader parsed.
+    pub(crate) fn errors(&self) -> Vec<InputError> {
+        self.cache
+            .lock()
+            .map(|c| c.values().flat_map(|m| m.errors.iter().cloned()).collect())
+            .unwrap_or_default()
     }
 }
 
@@ -291,14 +360,28 @@ pub(crate) fn read_text(path: &Path) -> (String, Option<(usize, String)>) {
     }
 }
 
+/// Local module sources a file's text names (`source = "./x"`), found by a line scan so
+/// that root detection needs no parse. Over-approximating is harmless: a path that is not
+/// a module directory is simply not one.
+pub(crate) fn scan_local_sources(dir: &Path, text: &str) -> Vec<PathBuf> {
+    static RE: std::sync::LazyLock<Option<regex::Regex>> = std::sync::LazyLock::new(|| {
+        regex::Regex::new(r#"(?m)^\s*source\s*=\s*"(\.\.?(?:/[^"]*)?)""#).ok()
+    });
+    let Some(re) = RE.as_ref() else {
+        return Vec::new();
+    };
+    re.captures_iter(text)
+        .filter_map(|c| c.get(1))
+        .map(|m| normalize(&dir.join(m.as_str())))
+        .collect()
+}
+
 /// Directories that are root modules: they hold `.tf` files and no other discovered
 /// directory calls them as a local module.
-pub(crate) fn roots(modules: &[Arc<Module>]) -> Vec<Arc<Module>> {
-    let called: HashSet<PathBuf> = modules.iter().flat_map(|m| m.local_sources()).collect();
-    modules
-        .iter()
-        .filter(|m| !called.contains(&m.dir))
-        .filter(|m| !m.dir.components().any(|c| c.as_os_str() == ".terraform"))
+pub(crate) fn roots(dirs: &[PathBuf], called: &HashSet<PathBuf>) -> Vec<PathBuf> {
+    dirs.iter()
+        .filter(|d| !called.contains(*d))
+        .filter(|d| !d.components().any(|c| c.as_os_str() == ".terraform"))
         .cloned()
         .collect()
 }

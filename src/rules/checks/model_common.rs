@@ -65,13 +65,7 @@ pub(crate) fn any_capture(cells: &[&crate::simulate::Cell], full_only: bool) -> 
 /// modules both declaring `aws_cloudtrail.main`).
 pub(crate) fn label(ctx: &RuleContext<'_>, sink: usize) -> String {
     let s = &ctx.sim.sinks[sink];
-    let clash = ctx
-        .sim
-        .sinks
-        .iter()
-        .filter(|o| o.address == s.address)
-        .count()
-        > 1;
+    let clash = ctx.sim.duplicate_addresses.contains(&s.address);
     if clash {
         let path = ctx
             .sources
