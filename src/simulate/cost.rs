@@ -136,11 +136,22 @@ pub struct CostLine {
     pub events: f64,
     pub usd: f64,
     pub assumption: String,
+    /// For a paid management copy: the sink shown as holding the free copy.
+    pub free_copy: Option<usize>,
 }
 
 /// Prices every cell of the simulation.
 #[must_use]
 pub fn compute(sim: &Simulation, model: &Model, profile: &Profile) -> Vec<CostLine> {
+    let mut out = compute_raw(sim, model, profile);
+    // Sub-cent float noise (1.0499999999999998) helps nobody reading the JSON.
+    for l in &mut out {
+        l.usd = (l.usd * 10_000.0).round() / 10_000.0;
+    }
+    out
+}
+
+fn compute_raw(sim: &Simulation, model: &Model, profile: &Profile) -> Vec<CostLine> {
     let mut out = Vec::new();
     for cell in &sim.cells {
         let class = &sim.classes[cell.class];
@@ -173,6 +184,7 @@ pub fn compute(sim: &Simulation, model: &Model, profile: &Profile) -> Vec<CostLi
                         region: cell.region.to_string(),
                         sink: *s,
                         item: "paid management copy",
+                        free_copy: trails.first().map(|(f, _)| *f),
                         class: class.label.to_owned(),
                         events,
                         usd: events / 100_000.0 * PAID_MANAGEMENT_COPY,
@@ -201,6 +213,7 @@ pub fn compute(sim: &Simulation, model: &Model, profile: &Profile) -> Vec<CostLi
                         region: cell.region.to_string(),
                         sink: *s,
                         item: "data events",
+                        free_copy: None,
                         class: class.label.to_owned(),
                         events,
                         usd: events / 100_000.0 * DATA_EVENT,
@@ -243,6 +256,7 @@ pub fn compute(sim: &Simulation, model: &Model, profile: &Profile) -> Vec<CostLi
                     region: cell.region.to_string(),
                     sink: *s,
                     item: "insights",
+                    free_copy: None,
                     class: class.label.to_owned(),
                     events,
                     usd: events / 100_000.0 * INSIGHTS_MANAGEMENT,

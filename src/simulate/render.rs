@@ -95,20 +95,20 @@ pub fn matrix(sim: &Simulation) -> (Vec<&'static str>, Vec<Row>) {
     (COLUMNS.to_vec(), rows)
 }
 
-/// What one trail captures, in words.
-fn captured_classes(sim: &Simulation, sink: usize) -> Vec<String> {
-    let mut out: Vec<String> = Vec::new();
+/// What each sink captures, in words (one pass over the cells).
+fn captured_classes(sim: &Simulation) -> Vec<Vec<String>> {
+    let mut out: Vec<Vec<String>> = vec![Vec::new(); sim.sinks.len()];
     for c in &sim.cells {
         for (s, cap) in &c.sinks {
-            if *s == sink && cap.any() {
+            if cap.any() {
                 let label = sim.classes[c.class].label;
                 let l = if *cap == Capture::Partial {
                     format!("{label} (partial)")
                 } else {
                     label.to_owned()
                 };
-                if !out.contains(&l) {
-                    out.push(l);
+                if !out[*s].contains(&l) {
+                    out[*s].push(l);
                 }
             }
         }
@@ -163,6 +163,13 @@ struct TrailSummary {
 }
 
 fn summaries(model: &Model, sim: &Simulation, costs: &[CostLine]) -> Vec<TrailSummary> {
+    let mut captured = captured_classes(sim);
+    let mut per_sink = vec![0.0_f64; sim.sinks.len()];
+    for l in costs {
+        if let Some(x) = per_sink.get_mut(l.sink) {
+            *x += l.usd;
+        }
+    }
     sim.sinks
         .iter()
         .enumerate()
@@ -173,9 +180,9 @@ fn summaries(model: &Model, sim: &Simulation, costs: &[CostLine]) -> Vec<TrailSu
             multi_region: s.multi_region.get().copied(),
             organization: s.organization,
             logging: s.logging.get().copied(),
-            captures: captured_classes(sim, i),
+            captures: std::mem::take(&mut captured[i]),
             delivers_to: delivery(model, sim, i),
-            monthly_cost_usd: (cost::per_sink(costs, i) * 100.0).round() / 100.0,
+            monthly_cost_usd: (per_sink[i] * 100.0).round() / 100.0,
         })
         .collect()
 }

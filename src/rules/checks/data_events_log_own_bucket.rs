@@ -6,66 +6,102 @@ use crate::model::Value;
 use crate::rules::{Diag, RuleContext};
 use crate::simulate::classes::EventClass;
 use crate::simulate::selectors::Capture;
+use std::collections::{BTreeMap, HashMap};
+
+/// A place trails deliver to: (owner account, bucket, key prefix) → the trails using it.
+type Destinations = BTreeMap<(String, String, String), Vec<usize>>;
+
+fn destinations(ctx: &RuleContext<'_>) -> Destinations {
+    let sim = ctx.sim;
+    // The owner of a bucket declared in the repo is the account its file deploys to.
+    let mut owners: HashMap<&str, String> = HashMap::new();
+    for b in &ctx.model.buckets {
+        if let Some(name) = b.name.known() {
+            if let Some(acct) = ctx
+                .sources
+                .get(b.origin.span.source)
+                .and_then(|f| sim.context.deployment_of(&f.path).0)
+            {
+                owners.insert(name.as_str(), acct);
+            }
+        }
+    }
+    let mut out: Destinations = BTreeMap::new();
+    for (ui, u_sink) in sim.sinks.iter().enumerate().filter(|(_, s)| s.is_trail) {
+        let u = &ctx.model.trails[u_sink.index];
+        let Value::Known(bucket, _) = &u.s3_bucket_name else {
+            continue;
+        };
+        let prefix = match &u.s3_key_prefix {
+            Some(Value::Known(p, _)) if !p.is_empty() => format!("{p}/"),
+            Some(Value::Unknown(_)) => continue,
+            _ => String::new(),
+        };
+        let owner = owners
+            .get(bucket.as_str())
+            .cloned()
+            .unwrap_or_else(|| u_sink.account.clone());
+        out.entry((owner, bucket.clone(), prefix))
+            .or_default()
+            .push(ui);
+    }
+    out
+}
 
 pub(crate) fn check(ctx: &RuleContext<'_>, out: &mut Vec<Diag>) {
     let sim = ctx.sim;
-    for (ti, t_sink) in sim.sinks.iter().enumerate() {
-        if !t_sink.is_trail {
-            continue;
-        }
+    // Only trails that log some S3 write data events can loop.
+    let Some(s3_write) = sim.classes.iter().position(|c| c.label == "S3 data write") else {
+        return;
+    };
+    let mut writers: Vec<usize> = sim
+        .cells
+        .iter()
+        .filter(|c| c.class == s3_write)
+        .flat_map(|c| {
+            c.sinks
+                .iter()
+                .filter(|(_, cap)| cap.any() || *cap == Capture::Unknown)
+                .map(|(s, _)| *s)
+        })
+        .filter(|&s| sim.sinks[s].is_trail)
+        .collect();
+    writers.sort_unstable();
+    writers.dedup();
+    if writers.is_empty() {
+        return;
+    }
+    let dests = destinations(ctx);
+    for ti in writers {
+        let t_sink = &sim.sinks[ti];
         let Some(region) = t_sink.home_region.clone() else {
             continue;
         };
-        for u_sink in sim
-            .sinks
-            .iter()
-            .filter(|u| u.is_trail && u.account == t_sink.account)
-        {
-            let u = &ctx.model.trails[u_sink.index];
-            let Value::Known(bucket, _) = &u.s3_bucket_name else {
-                continue;
-            };
-            // The bucket's owner: the account its declaration deploys to, else the trail's.
-            let owner = ctx
-                .model
-                .buckets
-                .iter()
-                .find(|b| b.name.get() == Some(bucket))
-                .and_then(|b| ctx.sources.get(b.origin.span.source))
-                .and_then(|f| sim.context.deployment_of(&f.path).0)
-                .unwrap_or_else(|| u_sink.account.clone());
-            if owner != t_sink.account {
+        for ((owner, bucket, prefix), users) in &dests {
+            if owner != &t_sink.account {
                 continue;
             }
-            let prefix = match &u.s3_key_prefix {
-                Some(Value::Known(p, _)) if !p.is_empty() => format!("{p}/"),
-                Some(Value::Unknown(_)) => continue,
-                _ => String::new(),
-            };
-            let partition = u_sink.home_region.as_ref().map_or("aws", |r| r.partition());
+            let partition = region.partition();
             let arn = format!("arn:{partition}:s3:::{bucket}/{prefix}AWSLogs/123456789012/CloudTrail/{region}/x.json.gz");
             let class = EventClass::s3_object_write(arn);
-            let cap = crate::simulate::captures(
+            if crate::simulate::captures(
                 ctx.model,
                 &sim.context,
                 t_sink,
                 &t_sink.account,
                 &region,
                 &class,
-            );
-            if cap != Capture::Full {
+            ) != Capture::Full
+            {
                 continue;
             }
-            let own = ti
-                == sim
-                    .sinks
-                    .iter()
-                    .position(|x| std::ptr::eq(x, u_sink))
-                    .unwrap_or(usize::MAX);
-            let whose = if own {
+            let whose = if users.contains(&ti) {
                 "its own log bucket".to_owned()
             } else {
-                format!("the log bucket of `{}`", u_sink.address)
+                format!(
+                    "the log bucket of {}",
+                    super::model_common::label(ctx, users[0])
+                )
             };
             let t = &ctx.model.trails[t_sink.index];
             let span = t

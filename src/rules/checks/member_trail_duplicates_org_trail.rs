@@ -10,6 +10,7 @@ pub(crate) fn check(ctx: &RuleContext<'_>, out: &mut Vec<Diag>) {
     if sim.context.org_accounts.is_empty() {
         return;
     }
+    let paid = super::model_common::costs_by_sink(ctx, "paid management copy");
     for (si, s) in sim.sinks.iter().enumerate() {
         if s.organization
             || !s.is_trail
@@ -40,12 +41,7 @@ pub(crate) fn check(ctx: &RuleContext<'_>, out: &mut Vec<Diag>) {
             }
         }
         let Some(o) = org else { continue };
-        let usd: f64 = ctx
-            .costs
-            .iter()
-            .filter(|l| l.sink == si && l.item == "paid management copy")
-            .map(|l| l.usd)
-            .sum();
+        let usd: f64 = paid.get(&si).map_or(0.0, |v| v.iter().map(|l| l.usd).sum());
         out.push(
             Diag::new(
                 span_of(ctx, s),

@@ -89,3 +89,16 @@ pub(crate) fn list(items: &[String]) -> String {
         n => format!("{} and {} more", items[..5].join(", "), n - 5),
     }
 }
+
+/// Cost lines of one kind, grouped by the sink that pays (one pass over the lines).
+pub(crate) fn costs_by_sink<'a>(
+    ctx: &'a RuleContext<'_>,
+    item: &str,
+) -> std::collections::HashMap<usize, Vec<&'a crate::simulate::cost::CostLine>> {
+    let mut m: std::collections::HashMap<usize, Vec<&crate::simulate::cost::CostLine>> =
+        std::collections::HashMap::new();
+    for l in ctx.costs.iter().filter(|l| l.item == item) {
+        m.entry(l.sink).or_default().push(l);
+    }
+    m
+}

@@ -6,24 +6,17 @@ use crate::rules::{Diag, RuleContext};
 
 pub(crate) fn check(ctx: &RuleContext<'_>, out: &mut Vec<Diag>) {
     let sim = ctx.sim;
+    let by_sink = super::model_common::costs_by_sink(ctx, "paid management copy");
     for (si, s) in sim.sinks.iter().enumerate() {
-        let lines: Vec<_> = ctx
-            .costs
-            .iter()
-            .filter(|l| l.sink == si && l.item == "paid management copy")
-            .collect();
-        if lines.is_empty() {
+        let Some(lines) = by_sink.get(&si) else {
             continue;
-        }
-        let others: Vec<String> = sim
-            .cells
+        };
+        let others: Vec<String> = lines
             .iter()
-            .filter(|c| c.sinks.iter().any(|(x, _)| *x == si))
-            .flat_map(|c| c.sinks.iter().map(|(x, _)| *x))
-            .filter(|&x| x != si && sim.sinks[x].is_trail)
-            .map(|x| super::model_common::label(ctx, x))
+            .filter_map(|l| l.free_copy)
             .collect::<std::collections::BTreeSet<_>>()
             .into_iter()
+            .map(|x| super::model_common::label(ctx, x))
             .collect();
         let usd: f64 = lines.iter().map(|l| l.usd).sum();
         let events: f64 = lines.iter().map(|l| l.events).sum();

@@ -8,18 +8,24 @@ use crate::simulate::selectors::Capture;
 
 pub(crate) fn check(ctx: &RuleContext<'_>, out: &mut Vec<Diag>) {
     let sim = ctx.sim;
+    let data = super::model_common::costs_by_sink(ctx, "data events");
+    // Resource types each sink captures fully, in one pass over the cells.
+    let mut full: std::collections::HashMap<usize, Vec<&str>> = std::collections::HashMap::new();
+    for c in sim
+        .cells
+        .iter()
+        .filter(|c| sim.classes[c.class].category == Category::Data)
+    {
+        for (x, cap) in &c.sinks {
+            if *cap == Capture::Full {
+                full.entry(*x)
+                    .or_default()
+                    .push(sim.classes[c.class].resource_type);
+            }
+        }
+    }
     for (si, s) in sim.sinks.iter().enumerate() {
-        let mut types: Vec<&str> = sim
-            .cells
-            .iter()
-            .filter(|c| sim.classes[c.class].category == Category::Data)
-            .filter(|c| {
-                c.sinks
-                    .iter()
-                    .any(|(x, cap)| *x == si && *cap == Capture::Full)
-            })
-            .map(|c| sim.classes[c.class].resource_type)
-            .collect();
+        let mut types: Vec<&str> = full.get(&si).cloned().unwrap_or_default();
         // Advanced selectors on types the simulation has no class for (SNS topics, Bedrock
         // agents…): a data selector with a type and no ARN condition selects them all.
         if s.is_trail {
@@ -52,18 +58,10 @@ pub(crate) fn check(ctx: &RuleContext<'_>, out: &mut Vec<Diag>) {
         if types.is_empty() {
             continue;
         }
-        let usd: f64 = ctx
-            .costs
-            .iter()
-            .filter(|l| l.sink == si && l.item == "data events")
-            .map(|l| l.usd)
-            .sum();
-        let events: f64 = ctx
-            .costs
-            .iter()
-            .filter(|l| l.sink == si && l.item == "data events")
-            .map(|l| l.events)
-            .sum();
+        let usd: f64 = data.get(&si).map_or(0.0, |v| v.iter().map(|l| l.usd).sum());
+        let events: f64 = data
+            .get(&si)
+            .map_or(0.0, |v| v.iter().map(|l| l.events).sum());
         let priced = [
             "AWS::S3::Object",
             "AWS::Lambda::Function",
