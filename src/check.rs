@@ -1,7 +1,7 @@
 //! `trailcheck check`: discover → front ends → rules → report.
 
 use crate::cli::{CheckArgs, FailOn, Format};
-use crate::frontend::TfOptions;
+use crate::frontend::{CfnOptions, TfOptions};
 use crate::model::{InputError, Model};
 use crate::report::{human, json, Report};
 use crate::rules::{self, Finding, Selection, Settings, Severity, CATALOG};
@@ -22,6 +22,7 @@ pub struct Analysis {
 #[derive(Debug, Clone, Default)]
 pub struct Options {
     pub terraform: TfOptions,
+    pub cloudformation: CfnOptions,
     pub selection: Selection,
     pub settings: Settings,
     /// Check exactly the files given (no module expansion); used by fixture tests where
@@ -35,8 +36,12 @@ pub struct Options {
 /// When a path given cannot be read at all.
 pub fn analyze(paths: &[PathBuf], opts: &Options) -> Result<Analysis, String> {
     let found = if opts.exact_files {
+        let (terraform, other) = paths.iter().cloned().partition(|p| {
+            crate::discover::classify(p) != Some(crate::discover::SourceKind::Other)
+        });
         crate::discover::Discovered {
-            terraform: paths.to_vec(),
+            terraform,
+            other,
             errors: Vec::new(),
         }
     } else {
@@ -56,6 +61,9 @@ pub fn analyze(paths: &[PathBuf], opts: &Options) -> Result<Analysis, String> {
     }
     let (mut model, sources) =
         crate::frontend::terraform::load(&found.terraform, &opts.terraform, sources);
+    let (cfn, sources) =
+        crate::frontend::cloudformation::load(&found.other, &opts.cloudformation, sources);
+    model.extend(cfn);
     model.input_errors.extend(walk_errors);
     let findings = rules::run(&model, &opts.settings, &opts.selection);
     Ok(Analysis {
@@ -127,6 +135,10 @@ pub(crate) fn run(args: &CheckArgs) -> miette::Result<Outcome> {
         terraform: TfOptions {
             vars: parse_vars(&args.vars)?,
             var_files: args.var_files.clone(),
+        },
+        cloudformation: CfnOptions {
+            parameters: parse_vars(&args.parameters)?,
+            region: args.region.clone(),
         },
         selection: Selection {
             only: resolve_rules(&args.select)?,

@@ -310,6 +310,22 @@ pub struct InputError {
     pub message: String,
 }
 
+/// A suppression written in the source (CloudFormation `Metadata.trailcheck.ignore` or a
+/// `# trailcheck:ignore` comment): findings of `rule` whose primary span lies inside
+/// `target` are dropped.
+#[derive(Debug, Clone, Serialize)]
+pub struct Suppression {
+    /// Rule name (or id) as written.
+    pub rule: String,
+    pub reason: Option<String>,
+    /// Where the suppression is written.
+    #[serde(skip)]
+    pub span: Span,
+    /// The resource it covers (logical id through the end of its definition).
+    #[serde(skip)]
+    pub target: Span,
+}
+
 /// The whole normalized model of one run.
 #[derive(Debug, Default, Clone, Serialize)]
 pub struct Model {
@@ -323,6 +339,7 @@ pub struct Model {
     pub roles: Vec<IamRole>,
     pub topics: Vec<SnsTopic>,
     pub input_errors: Vec<InputError>,
+    pub suppressions: Vec<Suppression>,
     /// Companion resources (bucket policies, public access blocks, …) whose bucket/role/key
     /// is not in the repo, kept until linking attaches or drops them.
     #[serde(skip)]
@@ -361,6 +378,7 @@ impl Model {
         self.roles.extend(other.roles);
         self.topics.extend(other.topics);
         self.input_errors.extend(other.input_errors);
+        self.suppressions.extend(other.suppressions);
         self.pending.extend(other.pending);
     }
 }

@@ -268,6 +268,15 @@ pub fn run(model: &Model, settings: &Settings, selection: &Selection) -> Vec<Fin
             help: d.help,
         }));
     }
+    // Suppressions written in the source drop the findings of their rule on their resource.
+    findings.retain(|f| {
+        !model.suppressions.iter().any(|s| {
+            (s.rule == f.rule.name || s.rule == f.rule.id)
+                && s.target.source == f.primary.source
+                && s.target.start <= f.primary.start
+                && f.primary.end <= s.target.end
+        })
+    });
     findings.sort_by(|a, b| {
         (a.primary, a.rule.name.as_str(), &a.resource, &a.message).cmp(&(
             b.primary,

@@ -1,0 +1,358 @@
+//! CloudFormation front end: YAML and JSON templates (hand-written, CDK output, SAM),
+//! recognized by content, evaluated (parameters, conditions, mappings, intrinsics) and
+//! lowered into the same model as Terraform.
+//!
+//! Each template is its own fragment: it is linked on its own, then merged. Templates are
+//! read, parsed and evaluated in parallel; source ids are assigned in path order so the
+//! output is the same on every run.
+
+mod conditions;
+mod intrinsics;
+mod lower;
+pub(crate) mod yaml;
+
+use crate::model::{self, InputError, Model, Suppression};
+use crate::source::{SourceFile, SourceMap, Span};
+use intrinsics::{Ctx, Param};
+use rayon::prelude::*;
+use std::collections::HashMap;
+use std::path::PathBuf;
+use std::sync::Arc;
+use yaml::{Kind, Node};
+
+/// Templates larger than this are refused (as a `parse-error`), not read.
+pub(crate) const MAX_FILE_BYTES: u64 = 20 * 1024 * 1024;
+
+/// CloudFormation inputs from the command line.
+#[derive(Debug, Clone, Default)]
+pub struct CfnOptions {
+    /// `--parameter NAME=VALUE` overrides.
+    pub parameters: Vec<(String, String)>,
+    /// `--region`: the region the stacks are deployed to (CloudFormation has no provider
+    /// block). Unknown when not given.
+    pub region: Option<String>,
+}
+
+/// What a JSON/YAML file turned out to be.
+pub(crate) enum Sniffed {
+    CloudFormation,
+    Plan,
+    Other,
+}
+
+/// A cheap look at the text, before any parsing.
+pub(crate) fn sniff(text: &str) -> Sniffed {
+    let head = text.trim_start_matches('\u{feff}').trim_start();
+    if head.starts_with('{')
+        && (text.contains("\"planned_values\"")
+            || (text.contains("\"format_version\"") && text.contains("\"terraform_version\"")))
+    {
+        return Sniffed::Plan;
+    }
+    if text.contains("AWSTemplateFormatVersion")
+        || (text.contains("Resources") && text.contains("AWS::"))
+    {
+        return Sniffed::CloudFormation;
+    }
+    Sniffed::Other
+}
+
+/// Reads a file as text, or says why it cannot be read (as a `parse-error` at offset 0
+/// or at the first bad byte).
+pub(crate) fn read_text(path: &std::path::Path) -> Result<String, (usize, String)> {
+    let meta = std::fs::metadata(path).map_err(|e| (0, format!("cannot read: {e}")))?;
+    if meta.len() > MAX_FILE_BYTES {
+        return Err((
+            0,
+            format!(
+                "file is {} bytes, over the {MAX_FILE_BYTES}-byte limit for templates and plans",
+                meta.len()
+            ),
+        ));
+    }
+    let bytes = std::fs::read(path).map_err(|e| (0, format!("cannot read: {e}")))?;
+    if let Some(i) = bytes.iter().position(|&b| b == 0) {
+        return Err((i, "binary file (NUL byte)".into()));
+    }
+    String::from_utf8(bytes)
+        .map_err(|e| (e.utf8_error().valid_up_to(), "not valid UTF-8".to_owned()))
+}
+
+enum Input {
+    Cfn(Arc<SourceFile>),
+    Plan(Arc<SourceFile>),
+    Error(InputError),
+}
+
+/// Loads the JSON/YAML files found by discovery: CloudFormation templates and Terraform
+/// plans; other files are skipped.
+pub(crate) fn load(files: &[PathBuf], opts: &CfnOptions, sources: SourceMap) -> (Model, SourceMap) {
+    let texts: Vec<(PathBuf, Result<String, (usize, String)>)> = files
+        .par_iter()
+        .map(|p| (p.clone(), read_text(p)))
+        .collect();
+    let mut sources = sources;
+    let mut inputs = Vec::new();
+    for (path, text) in texts {
+        match text {
+            Ok(t) => match sniff(&t) {
+                Sniffed::CloudFormation => inputs.push(Input::Cfn(sources.add(path, t))),
+                Sniffed::Plan => inputs.push(Input::Plan(sources.add(path, t))),
+                Sniffed::Other => {}
+            },
+            Err((_, message)) => {
+                // The text is not kept, so the error points at the start of the file.
+                let f = sources.add(path, "");
+                inputs.push(Input::Error(InputError {
+                    span: Span::new(f.id, 0..0),
+                    message,
+                }));
+            }
+        }
+    }
+    let fragments: Vec<Model> = inputs
+        .into_par_iter()
+        .map(|i| match i {
+            Input::Cfn(f) => template(&f, opts),
+            Input::Plan(f) => {
+                crate::frontend::terraform::plan_json::load(&f, opts.region.as_deref())
+            }
+            Input::Error(e) => Model {
+                input_errors: vec![e],
+                ..Model::default()
+            },
+        })
+        .collect();
+    let mut model = Model::default();
+    for f in fragments {
+        model.extend(f);
+    }
+    (model, sources)
+}
+
+fn error_model(span: Span, message: String) -> Model {
+    Model {
+        input_errors: vec![InputError { span, message }],
+        ..Model::default()
+    }
+}
+
+/// True when the document is a CloudFormation template by structure.
+fn is_template(root: &Node) -> bool {
+    if root.get("AWSTemplateFormatVersion").is_some() {
+        return true;
+    }
+    root.get("Resources")
+        .and_then(Node::as_map)
+        .is_some_and(|m| {
+            m.iter().any(|(_, r)| {
+                r.get("Type")
+                    .and_then(Node::as_str)
+                    .is_some_and(|t| t.contains("::"))
+            })
+        })
+}
+
+/// Checks one template.
+fn template(f: &SourceFile, opts: &CfnOptions) -> Model {
+    let doc = match yaml::parse(f.id, &f.text) {
+        Ok(d) => d,
+        Err(e) => {
+            // A YAML file that merely mentions `AWS::` is not worth a parse error.
+            let looks_like = f.text.contains("AWSTemplateFormatVersion")
+                || f.text.contains("Type: AWS::")
+                || f.text.contains("\"Type\": \"AWS::")
+                || f.text.contains("Type: 'AWS::")
+                || f.text.contains("Type: \"AWS::");
+            return if looks_like {
+                error_model(e.span, e.message)
+            } else {
+                Model::default()
+            };
+        }
+    };
+    let root = &doc.root;
+    if !is_template(root) {
+        return Model::default();
+    }
+    let mut model = Model::default();
+    for w in &doc.warnings {
+        model.input_errors.push(InputError {
+            span: w.span,
+            message: w.message.clone(),
+        });
+    }
+    let given: HashMap<&str, &str> = opts
+        .parameters
+        .iter()
+        .map(|(k, v)| (k.as_str(), v.as_str()))
+        .collect();
+    let params = root
+        .get("Parameters")
+        .and_then(Node::as_map)
+        .map(|m| {
+            m.iter()
+                .map(|(k, decl)| {
+                    (
+                        k.name.clone(),
+                        intrinsics::parameter(decl, given.get(k.name.as_str()).copied()),
+                    )
+                })
+                .collect::<HashMap<String, Param>>()
+        })
+        .unwrap_or_default();
+    let resources: &[(yaml::Key, Node)] = root
+        .get("Resources")
+        .and_then(Node::as_map)
+        .unwrap_or_default();
+    let ctx = Ctx {
+        params,
+        mappings: root.get("Mappings"),
+        resources: resources
+            .iter()
+            .map(|(k, r)| {
+                (
+                    k.name.as_str(),
+                    r.get("Type").and_then(Node::as_str).unwrap_or(""),
+                )
+            })
+            .collect(),
+        region: opts.region.clone(),
+        conditions: conditions::Conditions::new(root.get("Conditions")),
+    };
+    let text = |span: Span| -> String { f.slice(span).to_owned() };
+    let lower = lower::Lower {
+        text: &text,
+        region: opts.region.as_deref(),
+    };
+    for (key, node) in resources {
+        let Some(rtype) = node.get("Type").and_then(Node::as_str) else {
+            continue;
+        };
+        let conditional = match node.get("Condition").and_then(Node::as_str) {
+            Some(c) => match ctx.conditions.value(&ctx, c) {
+                Some(false) => continue,
+                Some(true) => false,
+                None => true,
+            },
+            None => false,
+        };
+        let target = Span::new(f.id, key.span.start as usize..node.span.end as usize);
+        suppressions(f, key, node, target, &mut model.suppressions);
+        let mut refs = Vec::new();
+        let props = match node.get("Properties") {
+            Some(
+                p @ Node {
+                    kind: Kind::Map(m), ..
+                },
+            ) => {
+                let mut entries = Vec::new();
+                for (k, v) in m {
+                    let mut r = Vec::new();
+                    let e = ctx.eval(v, &mut r);
+                    if matches!(e.v, intrinsics::Ev::NoValue) {
+                        continue;
+                    }
+                    refs.extend(r.into_iter().map(|id| (k.name.clone(), id)));
+                    entries.push((k.clone(), e));
+                }
+                intrinsics::E {
+                    v: intrinsics::Ev::Map(entries),
+                    span: p.span,
+                }
+            }
+            Some(p) => ctx.eval(p, &mut Vec::new()),
+            None => intrinsics::E {
+                v: intrinsics::Ev::Null,
+                span: key.span,
+            },
+        };
+        lower.resource(
+            &lower::Res {
+                id: &key.name,
+                rtype,
+                header: key.span,
+                props,
+                refs,
+                conditional,
+            },
+            &mut model,
+        );
+    }
+    model::link::link(&mut model);
+    model
+}
+
+/// `Metadata: {trailcheck: {ignore: [{rule, reason}]}}` on a resource, and
+/// `# trailcheck:ignore <rule> <reason>` comments on or above its logical id.
+fn suppressions(
+    f: &SourceFile,
+    key: &yaml::Key,
+    node: &Node,
+    target: Span,
+    out: &mut Vec<Suppression>,
+) {
+    let entries = node
+        .get("Metadata")
+        .and_then(|m| m.get("trailcheck"))
+        .and_then(|t| t.get("ignore"));
+    if let Some(Node {
+        kind: Kind::Seq(items),
+        ..
+    }) = entries
+    {
+        for item in items {
+            let rule = item
+                .get("rule")
+                .or_else(|| item.get("id"))
+                .and_then(Node::as_str);
+            let Some(rule) = rule else { continue };
+            out.push(Suppression {
+                rule: rule.to_owned(),
+                reason: item
+                    .get("reason")
+                    .and_then(Node::as_str)
+                    .filter(|r| !r.trim().is_empty())
+                    .map(str::to_owned),
+                span: item.span,
+                target,
+            });
+        }
+    }
+    // Comments: the logical id's own line, then the comment lines right above it.
+    let text: &str = &f.text;
+    let start = (key.span.start as usize).min(text.len());
+    let line_start = text[..start].rfind('\n').map_or(0, |i| i + 1);
+    let line_end = text[start..].find('\n').map_or(text.len(), |i| start + i);
+    let mut lines = vec![(line_start, &text[line_start..line_end])];
+    let mut cursor = line_start;
+    while cursor > 0 {
+        let prev_end = cursor - 1;
+        let prev_start = text[..prev_end].rfind('\n').map_or(0, |i| i + 1);
+        let line = &text[prev_start..prev_end];
+        if !line.trim_start().starts_with('#') {
+            break;
+        }
+        lines.push((prev_start, line));
+        cursor = prev_start;
+    }
+    for (at, line) in lines {
+        let Some(i) = line.find("# trailcheck:ignore") else {
+            continue;
+        };
+        let rest = line[i + "# trailcheck:ignore".len()..].trim();
+        let (rule, reason) = match rest.split_once(char::is_whitespace) {
+            Some((r, why)) => (r, Some(why.trim().to_owned()).filter(|w| !w.is_empty())),
+            None => (rest, None),
+        };
+        if rule.is_empty() {
+            continue;
+        }
+        out.push(Suppression {
+            rule: rule.to_owned(),
+            reason,
+            span: Span::new(f.id, at + i..at + line.trim_end().len()),
+            target,
+        });
+    }
+}

@@ -1,0 +1,251 @@
+//! Terraform plan JSON (`terraform show -json plan.out`): resources from `planned_values`
+//! (root and child modules), values that are only known after apply from
+//! `resource_changes[].change.after_unknown`, references from `configuration`, and the
+//! provider region from `configuration.provider_config`.
+//!
+//! The plan is read with the span-keeping reader of the CloudFormation front end, so each
+//! value points at its place in the plan file, and is lowered by the Terraform lowering:
+//! a plan gives exactly the model its configuration gives.
+
+use super::eval::{EvBody, ResEval, ResInstance};
+use super::lower::Lower;
+use super::value::V;
+use crate::frontend::cloudformation::yaml::{self, Kind, Node};
+use crate::model::{self, InputError, Model};
+use crate::source::{SourceFile, Span};
+use std::collections::{BTreeMap, HashMap};
+
+fn to_v(n: &Node) -> V {
+    match &n.kind {
+        Kind::Null => V::Null,
+        Kind::Bool(b) => V::Bool(*b),
+        Kind::Str(s) => V::Str(s.clone()),
+        Kind::Seq(l) => V::List(l.iter().map(to_v).collect()),
+        Kind::Map(m) => V::Map(
+            m.iter()
+                .map(|(k, v)| (k.name.clone(), to_v(v)))
+                .collect::<BTreeMap<_, _>>(),
+        ),
+    }
+}
+
+fn is_block_list(n: &Node) -> bool {
+    matches!(&n.kind, Kind::Seq(l) if !l.is_empty() && l.iter().all(|i| matches!(i.kind, Kind::Map(_))))
+}
+
+/// A resource's `values` as an evaluated body: lists of objects are nested blocks, the rest
+/// attributes; attributes known only after apply are unknown.
+fn body(values: &Node, unknown: Option<&Node>, refs: &[(String, String)]) -> EvBody {
+    let mut b = EvBody {
+        span: values.span,
+        attrs: Vec::new(),
+        blocks: Vec::new(),
+        unknown_blocks: Vec::new(),
+        refs: refs.to_vec(),
+    };
+    let unknown_of = |k: &str| unknown.and_then(|u| u.get(k));
+    for (k, v) in values.as_map().unwrap_or_default() {
+        let u = unknown_of(&k.name);
+        if is_block_list(v) {
+            let Kind::Seq(items) = &v.kind else { continue };
+            for (i, item) in items.iter().enumerate() {
+                let ui = match u.map(|u| &u.kind) {
+                    Some(Kind::Seq(l)) => l.get(i),
+                    _ => None,
+                };
+                b.blocks.push((k.name.clone(), body(item, ui, &[])));
+            }
+        } else if matches!(v.kind, Kind::Null) && u.is_some_and(|u| u.kind == Kind::Bool(true)) {
+            b.attrs.push((k.name.clone(), V::Unknown, v.span));
+        } else {
+            b.attrs.push((k.name.clone(), to_v(v), v.span));
+        }
+    }
+    // Unknown attributes are usually absent from `values` altogether.
+    if let Some(m) = unknown.and_then(Node::as_map) {
+        for (k, u) in m {
+            if u.kind == Kind::Bool(true) && values.get(&k.name).is_none() {
+                b.attrs.push((k.name.clone(), V::Unknown, values.span));
+            }
+        }
+    }
+    b
+}
+
+/// The address without its instance key: `a.b[0]` → `a.b`.
+fn base(addr: &str) -> &str {
+    match addr
+        .strip_suffix(']')
+        .and_then(|a| a.rfind('[').map(|i| &addr[..i]))
+    {
+        Some(b) => b,
+        None => addr,
+    }
+}
+
+/// Collects `configuration` resources: address → (expressions, provider key), with
+/// module prefixes, and references made absolute.
+fn configuration<'a>(
+    module: &'a Node,
+    prefix: &str,
+    out: &mut HashMap<String, (Vec<(String, String)>, String)>,
+    depth: usize,
+) {
+    if depth > 32 {
+        return;
+    }
+    for r in module.get("resources").map_or(&[][..], |n| match &n.kind {
+        Kind::Seq(l) => l.as_slice(),
+        _ => &[],
+    }) {
+        let Some(addr) = r.get("address").and_then(Node::as_str) else {
+            continue;
+        };
+        let mut refs = Vec::new();
+        for (attr, e) in r
+            .get("expressions")
+            .and_then(Node::as_map)
+            .unwrap_or_default()
+        {
+            let Some(Node {
+                kind: Kind::Seq(list),
+                ..
+            }) = e.get("references")
+            else {
+                continue;
+            };
+            for reference in list.iter().filter_map(Node::as_str) {
+                refs.push((attr.name.clone(), format!("{prefix}{reference}")));
+            }
+        }
+        let provider = r
+            .get("provider_config_key")
+            .and_then(Node::as_str)
+            .unwrap_or("aws")
+            .to_owned();
+        out.insert(format!("{prefix}{addr}"), (refs, provider));
+    }
+    for (name, call) in module
+        .get("module_calls")
+        .and_then(Node::as_map)
+        .unwrap_or_default()
+    {
+        if let Some(m) = call.get("module") {
+            configuration(m, &format!("{prefix}module.{}.", name.name), out, depth + 1);
+        }
+    }
+}
+
+fn planned<'a>(module: &'a Node, out: &mut Vec<&'a Node>, depth: usize) {
+    if depth > 32 {
+        return;
+    }
+    if let Some(Node {
+        kind: Kind::Seq(l), ..
+    }) = module.get("resources")
+    {
+        out.extend(l.iter());
+    }
+    if let Some(Node {
+        kind: Kind::Seq(l), ..
+    }) = module.get("child_modules")
+    {
+        for m in l {
+            planned(m, out, depth + 1);
+        }
+    }
+}
+
+/// Loads one plan file into a linked model fragment.
+pub(crate) fn load(f: &SourceFile, default_region: Option<&str>) -> Model {
+    let root = match yaml::parse(f.id, &f.text) {
+        Ok(d) => d.root,
+        Err(e) => {
+            return Model {
+                input_errors: vec![InputError {
+                    span: e.span,
+                    message: e.message,
+                }],
+                ..Model::default()
+            }
+        }
+    };
+    let mut config = HashMap::new();
+    if let Some(m) = root.get("configuration").and_then(|c| c.get("root_module")) {
+        configuration(m, "", &mut config, 0);
+    }
+    let regions: HashMap<&str, &str> = root
+        .get("configuration")
+        .and_then(|c| c.get("provider_config"))
+        .and_then(Node::as_map)
+        .unwrap_or_default()
+        .iter()
+        .filter_map(|(k, p)| {
+            let r = p
+                .get("expressions")?
+                .get("region")?
+                .get("constant_value")?
+                .as_str()?;
+            Some((k.name.as_str(), r))
+        })
+        .collect();
+    let unknown: HashMap<&str, &Node> = match root.get("resource_changes").map(|n| &n.kind) {
+        Some(Kind::Seq(l)) => l
+            .iter()
+            .filter_map(|c| {
+                Some((
+                    c.get("address")?.as_str()?,
+                    c.get("change")?.get("after_unknown")?,
+                ))
+            })
+            .collect(),
+        _ => HashMap::new(),
+    };
+    let mut resources = Vec::new();
+    if let Some(m) = root
+        .get("planned_values")
+        .and_then(|p| p.get("root_module"))
+    {
+        planned(m, &mut resources, 0);
+    }
+    let text = |span: Span| -> String { f.slice(span).to_owned() };
+    let lower = Lower { text: &text };
+    let mut model = Model::default();
+    for r in resources {
+        if r.get("mode").and_then(Node::as_str) == Some("data") {
+            continue;
+        }
+        let (Some(addr), Some(rtype), Some(values)) = (
+            r.get("address").and_then(Node::as_str),
+            r.get("type").and_then(Node::as_str),
+            r.get("values"),
+        ) else {
+            continue;
+        };
+        let header = r.get("address").map_or(r.span, |a| a.span);
+        let (refs, provider) = config
+            .get(base(addr))
+            .map_or((&[][..], "aws"), |(refs, p)| (refs.as_slice(), p.as_str()));
+        let region = regions
+            .get(provider)
+            .or_else(|| regions.get("aws"))
+            .map(|r| (*r).to_owned())
+            .or_else(|| default_region.map(str::to_owned))
+            .map_or(V::Unknown, V::Str);
+        let res = ResEval {
+            rtype: rtype.to_owned(),
+            loc: (0, 0),
+            header,
+            instances: vec![ResInstance {
+                address: addr.to_owned(),
+                body: body(values, unknown.get(addr).copied(), refs),
+            }],
+            conditional: false,
+            region,
+            value: V::Null,
+        };
+        lower.resource(&res, &mut model);
+    }
+    model::link::link(&mut model);
+    model
+}
