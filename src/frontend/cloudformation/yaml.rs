@@ -257,8 +257,8 @@ impl Builder<'_> {
                         let warning = ReadError {
                             span: k.span,
                             message: format!(
-                                "duplicate key {:?} (first at byte {}); the last one is used",
-                                k.name, entries[i].0.span.start
+                                "duplicate key {:?}: it was already set in this mapping; the last one is used",
+                                k.name
                             ),
                         };
                         entries.remove(i);
