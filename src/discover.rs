@@ -96,7 +96,8 @@ fn walk(dir: &Path, depth: Option<usize>, out: &mut Discovered) {
         let path = entry.path();
         match classify(path) {
             Some(SourceKind::Terraform) if is_file => out.terraform.push(clean(path)),
-            Some(SourceKind::Other) if is_file => out.other.push(clean(path)),
+            // A module directory walked for one `.tf` file brings in Terraform only.
+            Some(SourceKind::Other) if is_file && depth.is_none() => out.other.push(clean(path)),
             Some(SourceKind::Terraform) if entry.file_type().is_some_and(|t| t.is_dir()) => {
                 // A directory named `main.tf`: say so rather than ignoring it silently.
                 out.errors

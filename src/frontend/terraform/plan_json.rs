@@ -35,7 +35,16 @@ fn is_block_list(n: &Node) -> bool {
 
 /// A resource's `values` as an evaluated body: lists of objects are nested blocks, the rest
 /// attributes; attributes known only after apply are unknown.
-fn body(values: &Node, unknown: Option<&Node>, refs: &[(String, String)]) -> EvBody {
+///
+/// `configured` lists the attributes the configuration sets (`None`: not known): a computed
+/// attribute the configuration leaves alone (a bucket's `policy`, `logging`…) is unknown
+/// in the plan, but for the model it is absent, as it is in the configuration.
+fn body(
+    values: &Node,
+    unknown: Option<&Node>,
+    refs: &[(String, String)],
+    configured: Option<&[String]>,
+) -> EvBody {
     let mut b = EvBody {
         span: values.span,
         attrs: Vec::new(),
@@ -43,7 +52,8 @@ fn body(values: &Node, unknown: Option<&Node>, refs: &[(String, String)]) -> EvB
         unknown_blocks: Vec::new(),
         refs: refs.to_vec(),
     };
-    let unknown_of = |k: &str| unknown.and_then(|u| u.get(k));
+    let set = |k: &str| configured.is_none_or(|c| c.iter().any(|x| x == k));
+    let unknown_of = |k: &str| unknown.and_then(|u| u.get(k)).filter(|_| set(k));
     for (k, v) in values.as_map().unwrap_or_default() {
         let u = unknown_of(&k.name);
         if is_block_list(v) {
@@ -53,7 +63,7 @@ fn body(values: &Node, unknown: Option<&Node>, refs: &[(String, String)]) -> EvB
                     Some(Kind::Seq(l)) => l.get(i),
                     _ => None,
                 };
-                b.blocks.push((k.name.clone(), body(item, ui, &[])));
+                b.blocks.push((k.name.clone(), body(item, ui, &[], None)));
             }
         } else if matches!(v.kind, Kind::Null) && u.is_some_and(|u| u.kind == Kind::Bool(true)) {
             b.attrs.push((k.name.clone(), V::Unknown, v.span));
@@ -64,7 +74,7 @@ fn body(values: &Node, unknown: Option<&Node>, refs: &[(String, String)]) -> EvB
     // Unknown attributes are usually absent from `values` altogether.
     if let Some(m) = unknown.and_then(Node::as_map) {
         for (k, u) in m {
-            if u.kind == Kind::Bool(true) && values.get(&k.name).is_none() {
+            if u.kind == Kind::Bool(true) && values.get(&k.name).is_none() && set(&k.name) {
                 b.attrs.push((k.name.clone(), V::Unknown, values.span));
             }
         }
@@ -83,12 +93,22 @@ fn base(addr: &str) -> &str {
     }
 }
 
+/// What the configuration says about one resource.
+struct Configured {
+    /// (attribute, absolute address referred to).
+    refs: Vec<(String, String)>,
+    /// Attributes the configuration sets.
+    attrs: Vec<String>,
+    /// `provider_config_key`, e.g. `aws` or `aws.east`.
+    provider: String,
+}
+
 /// Collects `configuration` resources: address → (expressions, provider key), with
 /// module prefixes, and references made absolute.
 fn configuration<'a>(
     module: &'a Node,
     prefix: &str,
-    out: &mut HashMap<String, (Vec<(String, String)>, String)>,
+    out: &mut HashMap<String, Configured>,
     depth: usize,
 ) {
     if depth > 32 {
@@ -102,11 +122,13 @@ fn configuration<'a>(
             continue;
         };
         let mut refs = Vec::new();
+        let mut attrs = Vec::new();
         for (attr, e) in r
             .get("expressions")
             .and_then(Node::as_map)
             .unwrap_or_default()
         {
+            attrs.push(attr.name.clone());
             let Some(Node {
                 kind: Kind::Seq(list),
                 ..
@@ -123,7 +145,14 @@ fn configuration<'a>(
             .and_then(Node::as_str)
             .unwrap_or("aws")
             .to_owned();
-        out.insert(format!("{prefix}{addr}"), (refs, provider));
+        out.insert(
+            format!("{prefix}{addr}"),
+            Configured {
+                refs,
+                attrs,
+                provider,
+            },
+        );
     }
     for (name, call) in module
         .get("module_calls")
@@ -223,9 +252,9 @@ pub(crate) fn load(f: &SourceFile, default_region: Option<&str>) -> Model {
             continue;
         };
         let header = r.get("address").map_or(r.span, |a| a.span);
-        let (refs, provider) = config
-            .get(base(addr))
-            .map_or((&[][..], "aws"), |(refs, p)| (refs.as_slice(), p.as_str()));
+        let conf = config.get(base(addr));
+        let refs = conf.map_or(&[][..], |c| c.refs.as_slice());
+        let provider = conf.map_or("aws", |c| c.provider.as_str());
         let region = regions
             .get(provider)
             .or_else(|| regions.get("aws"))
@@ -238,7 +267,12 @@ pub(crate) fn load(f: &SourceFile, default_region: Option<&str>) -> Model {
             header,
             instances: vec![ResInstance {
                 address: addr.to_owned(),
-                body: body(values, unknown.get(addr).copied(), refs),
+                body: body(
+                    values,
+                    unknown.get(addr).copied(),
+                    refs,
+                    conf.map(|c| c.attrs.as_slice()),
+                ),
             }],
             conditional: false,
             region,

@@ -1,0 +1,74 @@
+//! Equivalence of the front ends: each `fixtures/equivalence/<case>/` holds the same
+//! configuration as Terraform (`main.tf`), CloudFormation YAML (`template.yaml`) and JSON
+//! (`template.json`), and a Terraform plan (`plan.json`). All four must give the same
+//! findings apart from locations and wording: the same rule names, as many times each.
+
+use std::path::{Path, PathBuf};
+use trailcheck::check::{analyze, Options};
+use trailcheck::frontend::CfnOptions;
+
+const FORMS: [&str; 4] = ["main.tf", "template.yaml", "template.json", "plan.json"];
+
+fn rules_of(file: &Path) -> Vec<String> {
+    let opts = Options {
+        cloudformation: CfnOptions {
+            // The region of the Terraform provider and of the plan's provider_config.
+            region: Some("eu-west-1".into()),
+            ..CfnOptions::default()
+        },
+        exact_files: true,
+        ..Options::default()
+    };
+    let a =
+        analyze(&[file.to_path_buf()], &opts).unwrap_or_else(|e| panic!("{}: {e}", file.display()));
+    assert!(
+        a.model.input_errors.is_empty(),
+        "{}: {:?}",
+        file.display(),
+        a.model.input_errors
+    );
+    assert_eq!(
+        a.model.trails.len(),
+        1,
+        "{}: one trail per case",
+        file.display()
+    );
+    let mut rules: Vec<String> = a.findings.iter().map(|f| f.rule.name.clone()).collect();
+    rules.sort();
+    rules
+}
+
+#[test]
+fn every_front_end_gives_the_same_findings() {
+    let mut cases: Vec<PathBuf> = std::fs::read_dir("fixtures/equivalence")
+        .expect("fixtures/equivalence exists")
+        .filter_map(Result::ok)
+        .map(|e| e.path())
+        .filter(|p| p.is_dir())
+        .collect();
+    cases.sort();
+    assert!(!cases.is_empty());
+    let mut failures = Vec::new();
+    for case in &cases {
+        let reference = rules_of(&case.join(FORMS[0]));
+        assert!(
+            !reference.is_empty() || case.ends_with("hardened"),
+            "{}: no finding at all",
+            case.display()
+        );
+        for form in &FORMS[1..] {
+            let got = rules_of(&case.join(form));
+            if got != reference {
+                failures.push(format!(
+                    "{}/{form}:\n  main.tf: {reference:?}\n  {form}: {got:?}",
+                    case.display()
+                ));
+            }
+        }
+    }
+    assert!(
+        failures.is_empty(),
+        "front ends disagree:\n{}",
+        failures.join("\n")
+    );
+}
