@@ -143,7 +143,11 @@ fn cloudformation_verdicts_agree_with_peers() {
         }
     }
     #[expect(clippy::cast_precision_loss, reason = "small counts")]
-    let pct = if total == 0 { 100.0 } else { agree as f64 * 100.0 / total as f64 };
+    let pct = if total == 0 {
+        100.0
+    } else {
+        agree as f64 * 100.0 / total as f64
+    };
     eprintln!(
         "CloudFormation peer agreement: {agree}/{total} ({pct:.1}%), {} listed differences, {skipped} skipped (no rule yet)",
         listed_seen.len()

@@ -36,8 +36,9 @@ fn collect(dir: &Path, out: &mut Vec<PathBuf>) {
         if p.is_dir() {
             collect(&p, out);
         } else if p.file_name().is_some_and(|n| n != "manifest.json")
-            && p.extension()
-                .is_some_and(|x| ["yaml", "yml", "json", "template"].contains(&x.to_str().unwrap_or("")))
+            && p.extension().is_some_and(|x| {
+                ["yaml", "yml", "json", "template"].contains(&x.to_str().unwrap_or(""))
+            })
         {
             out.push(p);
         }
@@ -81,6 +82,13 @@ fn realworld_templates_check_without_parse_errors() {
         analysis.findings.len(),
         elapsed.as_secs_f64()
     );
-    assert!(errors.is_empty(), "parse errors on valid files:\n{}", errors.join("\n"));
-    assert!(!analysis.model.trails.is_empty(), "no trail found in the corpus");
+    assert!(
+        errors.is_empty(),
+        "parse errors on valid files:\n{}",
+        errors.join("\n")
+    );
+    assert!(
+        !analysis.model.trails.is_empty(),
+        "no trail found in the corpus"
+    );
 }
