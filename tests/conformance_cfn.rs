@@ -8,6 +8,12 @@
 //! The corpus lives outside the repo (`TRAILCHECK_CORPUS`, default `../shared/corpus`):
 //! when it is absent the test says so and passes, unless `TRAILCHECK_REQUIRE_CORPUS=1`.
 
+#![allow(
+    clippy::expect_used,
+    clippy::unwrap_used,
+    reason = "test code: a failure is the report"
+)]
+
 use std::collections::BTreeSet;
 use std::path::PathBuf;
 use trailcheck::check::{analyze, Options};
@@ -98,7 +104,7 @@ fn cloudformation_verdicts_agree_with_peers() {
             exact_files: true,
             ..Options::default()
         };
-        let analysis = analyze(&[file.clone()], &opts).expect("peer fixture readable");
+        let analysis = analyze(std::slice::from_ref(&file), &opts).expect("peer fixture readable");
         let errors: Vec<&str> = analysis
             .model
             .input_errors

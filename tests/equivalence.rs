@@ -3,6 +3,12 @@
 //! (`template.json`), and a Terraform plan (`plan.json`). All four must give the same
 //! findings apart from locations and wording: the same rule names, as many times each.
 
+#![allow(
+    clippy::expect_used,
+    clippy::unwrap_used,
+    reason = "test code: a failure is the report"
+)]
+
 use std::path::{Path, PathBuf};
 use trailcheck::check::{analyze, Options};
 use trailcheck::frontend::CfnOptions;

@@ -5,6 +5,12 @@
 //! The corpus lives outside the repo (`TRAILCHECK_CORPUS`, default `../shared/corpus`):
 //! when it is absent the test says so and passes, unless `TRAILCHECK_REQUIRE_CORPUS=1`.
 
+#![allow(
+    clippy::expect_used,
+    clippy::unwrap_used,
+    reason = "test code: a failure is the report"
+)]
+
 use std::path::{Path, PathBuf};
 use std::time::Instant;
 use trailcheck::check::{analyze, Options};

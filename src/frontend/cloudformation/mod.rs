@@ -87,7 +87,8 @@ enum Input {
 /// Loads the JSON/YAML files found by discovery: CloudFormation templates and Terraform
 /// plans; other files are skipped.
 pub(crate) fn load(files: &[PathBuf], opts: &CfnOptions, sources: SourceMap) -> (Model, SourceMap) {
-    let texts: Vec<(PathBuf, Result<String, (usize, String)>)> = files
+    type Read = Result<String, (usize, String)>;
+    let texts: Vec<(PathBuf, Read)> = files
         .par_iter()
         .map(|p| (p.clone(), read_text(p)))
         .collect();

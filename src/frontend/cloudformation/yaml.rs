@@ -398,10 +398,7 @@ pub(crate) fn parse(source: SourceId, text: &str) -> Result<Document, ReadError>
         root: None,
     };
     let mut parser = Parser::new_from_str(text);
-    loop {
-        let Some(next) = parser.next_event() else {
-            break;
-        };
+    while let Some(next) = parser.next_event() {
         let (ev, span) = match next {
             Ok(x) => x,
             Err(e) => {
@@ -436,6 +433,7 @@ pub(crate) fn parse(source: SourceId, text: &str) -> Result<Document, ReadError>
 }
 
 #[cfg(test)]
+#[allow(clippy::unwrap_used, reason = "tests")]
 mod tests {
     use super::*;
 

@@ -105,12 +105,7 @@ struct Configured {
 
 /// Collects `configuration` resources: address → (expressions, provider key), with
 /// module prefixes, and references made absolute.
-fn configuration<'a>(
-    module: &'a Node,
-    prefix: &str,
-    out: &mut HashMap<String, Configured>,
-    depth: usize,
-) {
+fn configuration(module: &Node, prefix: &str, out: &mut HashMap<String, Configured>, depth: usize) {
     if depth > 32 {
         return;
     }
