@@ -57,25 +57,82 @@ pub(crate) fn sniff(text: &str) -> Sniffed {
     Sniffed::Other
 }
 
-/// Reads a file as text, or says why it cannot be read (as a `parse-error` at offset 0
-/// or at the first bad byte).
-pub(crate) fn read_text(path: &std::path::Path) -> Result<String, (usize, String)> {
-    let meta = std::fs::metadata(path).map_err(|e| (0, format!("cannot read: {e}")))?;
+/// How much of a file too large to read is looked at to decide what it is.
+const SNIFF_BYTES: u64 = 64 * 1024;
+
+/// A JSON/YAML file as read from disk.
+enum Read {
+    Text(String),
+    /// Cannot be checked: the text kept for locating the error (possibly empty), the byte
+    /// offset of the problem, the reason, and whether the file looks like a template or a
+    /// plan at all (an unrelated binary `.json` is skipped, not reported).
+    Unreadable {
+        text: String,
+        at: usize,
+        message: String,
+        relevant: bool,
+    },
+}
+
+fn relevant(text: &str) -> bool {
+    !matches!(sniff(text), Sniffed::Other)
+}
+
+/// Reads a file as text, or says why it cannot be checked.
+fn read_text(path: &std::path::Path) -> Read {
+    use std::io::Read as _;
+    let unreadable = |message: String| Read::Unreadable {
+        text: String::new(),
+        at: 0,
+        message,
+        relevant: true,
+    };
+    let meta = match std::fs::metadata(path) {
+        Ok(m) => m,
+        Err(e) => return unreadable(format!("cannot read: {e}")),
+    };
     if meta.len() > MAX_FILE_BYTES {
-        return Err((
-            0,
-            format!(
+        let mut head = Vec::new();
+        let looks = std::fs::File::open(path)
+            .and_then(|f| f.take(SNIFF_BYTES).read_to_end(&mut head))
+            .is_ok()
+            && relevant(&String::from_utf8_lossy(&head));
+        return Read::Unreadable {
+            text: String::new(),
+            at: 0,
+            message: format!(
                 "file is {} bytes, over the {MAX_FILE_BYTES}-byte limit for templates and plans",
                 meta.len()
             ),
-        ));
+            relevant: looks,
+        };
     }
-    let bytes = std::fs::read(path).map_err(|e| (0, format!("cannot read: {e}")))?;
+    let bytes = match std::fs::read(path) {
+        Ok(b) => b,
+        Err(e) => return unreadable(format!("cannot read: {e}")),
+    };
     if let Some(i) = bytes.iter().position(|&b| b == 0) {
-        return Err((i, "binary file (NUL byte)".into()));
+        return Read::Unreadable {
+            text: String::new(),
+            at: 0,
+            message: format!("binary file (NUL byte at offset {i})"),
+            relevant: relevant(&String::from_utf8_lossy(&bytes)),
+        };
     }
-    String::from_utf8(bytes)
-        .map_err(|e| (e.utf8_error().valid_up_to(), "not valid UTF-8".to_owned()))
+    match String::from_utf8(bytes) {
+        Ok(t) => Read::Text(t),
+        Err(e) => {
+            let at = e.utf8_error().valid_up_to();
+            let text = String::from_utf8_lossy(e.as_bytes()).into_owned();
+            Read::Unreadable {
+                relevant: relevant(&text),
+                // The lossy text is the same as the file up to the first bad byte.
+                text,
+                at,
+                message: format!("not valid UTF-8 (at byte {at})"),
+            }
+        }
+    }
 }
 
 enum Input {
@@ -87,7 +144,6 @@ enum Input {
 /// Loads the JSON/YAML files found by discovery: CloudFormation templates and Terraform
 /// plans; other files are skipped.
 pub(crate) fn load(files: &[PathBuf], opts: &CfnOptions, sources: SourceMap) -> (Model, SourceMap) {
-    type Read = Result<String, (usize, String)>;
     let texts: Vec<(PathBuf, Read)> = files
         .par_iter()
         .map(|p| (p.clone(), read_text(p)))
@@ -96,19 +152,24 @@ pub(crate) fn load(files: &[PathBuf], opts: &CfnOptions, sources: SourceMap) -> 
     let mut inputs = Vec::new();
     for (path, text) in texts {
         match text {
-            Ok(t) => match sniff(&t) {
+            Read::Text(t) => match sniff(&t) {
                 Sniffed::CloudFormation => inputs.push(Input::Cfn(sources.add(path, t))),
                 Sniffed::Plan => inputs.push(Input::Plan(sources.add(path, t))),
                 Sniffed::Other => {}
             },
-            Err((_, message)) => {
-                // The text is not kept, so the error points at the start of the file.
-                let f = sources.add(path, "");
+            Read::Unreadable {
+                text,
+                at,
+                message,
+                relevant: true,
+            } => {
+                let f = sources.add(path, text);
                 inputs.push(Input::Error(InputError {
-                    span: Span::new(f.id, 0..0),
+                    span: Span::new(f.id, at..at),
                     message,
                 }));
             }
+            Read::Unreadable { .. } => {}
         }
     }
     let fragments: Vec<Model> = inputs
