@@ -137,7 +137,8 @@ fn read_text(path: &std::path::Path) -> Read {
 
 enum Input {
     Cfn(Arc<SourceFile>),
-    Plan(Arc<SourceFile>),
+    /// A plan and the `.tf` files beside it.
+    Plan(Arc<SourceFile>, Vec<Arc<SourceFile>>),
     Error(InputError),
 }
 
@@ -154,7 +155,10 @@ pub(crate) fn load(files: &[PathBuf], opts: &CfnOptions, sources: SourceMap) -> 
         match text {
             Read::Text(t) => match sniff(&t) {
                 Sniffed::CloudFormation => inputs.push(Input::Cfn(sources.add(path, t))),
-                Sniffed::Plan => inputs.push(Input::Plan(sources.add(path, t))),
+                Sniffed::Plan => {
+                    let tf = beside(&path, &mut sources);
+                    inputs.push(Input::Plan(sources.add(path, t), tf));
+                }
                 Sniffed::Other => {}
             },
             Read::Unreadable {
@@ -176,8 +180,8 @@ pub(crate) fn load(files: &[PathBuf], opts: &CfnOptions, sources: SourceMap) -> 
         .into_par_iter()
         .map(|i| match i {
             Input::Cfn(f) => template(&f, opts),
-            Input::Plan(f) => {
-                crate::frontend::terraform::plan_json::load(&f, opts.region.as_deref())
+            Input::Plan(f, tf) => {
+                crate::frontend::terraform::plan_json::load(&f, &tf, opts.region.as_deref())
             }
             Input::Error(e) => Model {
                 input_errors: vec![e],
@@ -190,6 +194,39 @@ pub(crate) fn load(files: &[PathBuf], opts: &CfnOptions, sources: SourceMap) -> 
         model.extend(f);
     }
     (model, sources)
+}
+
+/// The `.tf` files in a plan's directory (registered once: the Terraform front end may
+/// have read them already).
+fn beside(plan: &std::path::Path, sources: &mut SourceMap) -> Vec<Arc<SourceFile>> {
+    let dir = match plan.parent() {
+        Some(d) if !d.as_os_str().is_empty() => d,
+        _ => std::path::Path::new("."),
+    };
+    let Ok(rd) = std::fs::read_dir(dir) else {
+        return Vec::new();
+    };
+    let mut paths: Vec<PathBuf> = rd
+        .filter_map(Result::ok)
+        .map(|e| e.path())
+        .filter(|p| p.extension().is_some_and(|x| x == "tf") && p.is_file())
+        .map(|p| {
+            p.strip_prefix("./")
+                .map(std::path::Path::to_path_buf)
+                .unwrap_or(p)
+        })
+        .collect();
+    paths.sort();
+    paths
+        .into_iter()
+        .filter_map(|p| {
+            if let Some(f) = sources.find(&p) {
+                return Some(Arc::clone(f));
+            }
+            let text = std::fs::read_to_string(&p).ok()?;
+            Some(sources.add(p, text))
+        })
+        .collect()
 }
 
 fn error_model(span: Span, message: String) -> Model {

@@ -7,13 +7,14 @@
 //! value points at its place in the plan file, and is lowered by the Terraform lowering:
 //! a plan gives exactly the model its configuration gives.
 
-use super::eval::{EvBody, ResEval, ResInstance};
+use super::eval::{header_span, EvBody, ResEval, ResInstance};
 use super::lower::Lower;
 use super::value::V;
 use crate::frontend::cloudformation::yaml::{self, Kind, Node};
 use crate::model::{self, InputError, Model};
 use crate::source::{SourceFile, Span};
 use std::collections::{BTreeMap, HashMap};
+use std::sync::Arc;
 
 fn to_v(n: &Node) -> V {
     match &n.kind {
@@ -33,20 +34,71 @@ fn is_block_list(n: &Node) -> bool {
     matches!(&n.kind, Kind::Seq(l) if !l.is_empty() && l.iter().all(|i| matches!(i.kind, Kind::Map(_))))
 }
 
+/// Where a resource is written in the `.tf` files beside the plan.
+#[derive(Debug, Default)]
+pub(crate) struct TfResource {
+    header: Span,
+    attrs: HashMap<String, Span>,
+    /// Nested block headers by type, in order.
+    blocks: HashMap<String, Vec<Span>>,
+}
+
+/// Root-module resources of the configuration beside the plan, by `type.name`.
+pub(crate) fn index_tf(files: &[Arc<SourceFile>]) -> HashMap<String, TfResource> {
+    let mut out = HashMap::new();
+    for f in files {
+        let Ok(body) = super::modules::parse_file(f) else {
+            continue;
+        };
+        for b in body.blocks() {
+            let labels: Vec<&str> = b
+                .labels
+                .iter()
+                .map(hcl_edit::structure::BlockLabel::as_str)
+                .collect();
+            let ("resource", [rtype, name]) = (b.ident.as_str(), labels.as_slice()) else {
+                continue;
+            };
+            let mut r = TfResource {
+                header: header_span(f.id, b),
+                ..TfResource::default()
+            };
+            for a in b.body.attributes() {
+                if let Some(range) = hcl_edit::Span::span(&a.value) {
+                    r.attrs
+                        .insert(a.key.as_str().to_owned(), Span::new(f.id, range));
+                }
+            }
+            for nb in b.body.blocks() {
+                r.blocks
+                    .entry(nb.ident.as_str().to_owned())
+                    .or_default()
+                    .push(header_span(f.id, nb));
+            }
+            out.insert(format!("{rtype}.{name}"), r);
+        }
+    }
+    out
+}
+
 /// A resource's `values` as an evaluated body: lists of objects are nested blocks, the rest
 /// attributes; attributes known only after apply are unknown.
 ///
-/// `configured` lists the attributes the configuration sets (`None`: not known): a computed
-/// attribute the configuration leaves alone (a bucket's `policy`, `logging`…) is unknown
-/// in the plan, but for the model it is absent, as it is in the configuration.
+/// `configured` lists the attributes the configuration sets (`None`: not known). An
+/// attribute the configuration leaves alone is absent for the model, as it is in the
+/// configuration: the plan's value for it is the provider default (which the lowering
+/// applies the same way) or a computed value ("known after apply").
+///
+/// `tf` relocates values to the `.tf` file when the configuration sits beside the plan.
 fn body(
     values: &Node,
     unknown: Option<&Node>,
     refs: &[(String, String)],
     configured: Option<&[String]>,
+    tf: Option<&TfResource>,
 ) -> EvBody {
     let mut b = EvBody {
-        span: values.span,
+        span: tf.map_or(values.span, |t| t.header),
         attrs: Vec::new(),
         blocks: Vec::new(),
         unknown_blocks: Vec::new(),
@@ -54,6 +106,11 @@ fn body(
     };
     let set = |k: &str| configured.is_none_or(|c| c.iter().any(|x| x == k));
     let unknown_of = |k: &str| unknown.and_then(|u| u.get(k)).filter(|_| set(k));
+    let at = |k: &str, span: Span| {
+        tf.and_then(|t| t.attrs.get(k).copied())
+            .or_else(|| tf.map(|t| t.header))
+            .unwrap_or(span)
+    };
     for (k, v) in values.as_map().unwrap_or_default() {
         let u = unknown_of(&k.name);
         if is_block_list(v) {
@@ -63,19 +120,27 @@ fn body(
                     Some(Kind::Seq(l)) => l.get(i),
                     _ => None,
                 };
-                b.blocks.push((k.name.clone(), body(item, ui, &[], None)));
+                let mut nested = body(item, ui, &[], None, None);
+                if let Some(span) = tf.and_then(|t| t.blocks.get(&k.name)?.get(i).copied()) {
+                    nested.span = span;
+                }
+                b.blocks.push((k.name.clone(), nested));
             }
+        } else if !set(&k.name) {
+            // Not written in the configuration: the lowering's default applies.
         } else if matches!(v.kind, Kind::Null) && u.is_some_and(|u| u.kind == Kind::Bool(true)) {
-            b.attrs.push((k.name.clone(), V::Unknown, v.span));
+            b.attrs
+                .push((k.name.clone(), V::Unknown, at(&k.name, v.span)));
         } else {
-            b.attrs.push((k.name.clone(), to_v(v), v.span));
+            b.attrs.push((k.name.clone(), to_v(v), at(&k.name, v.span)));
         }
     }
     // Unknown attributes are usually absent from `values` altogether.
     if let Some(m) = unknown.and_then(Node::as_map) {
         for (k, u) in m {
             if u.kind == Kind::Bool(true) && values.get(&k.name).is_none() && set(&k.name) {
-                b.attrs.push((k.name.clone(), V::Unknown, values.span));
+                b.attrs
+                    .push((k.name.clone(), V::Unknown, at(&k.name, values.span)));
             }
         }
     }
@@ -181,7 +246,15 @@ fn planned<'a>(module: &'a Node, out: &mut Vec<&'a Node>, depth: usize) {
 }
 
 /// Loads one plan file into a linked model fragment.
-pub(crate) fn load(f: &SourceFile, default_region: Option<&str>) -> Model {
+///
+/// `tf_files` are the `.tf` files in the plan's directory: when the configuration sits
+/// beside the plan, findings point at it rather than at the plan.
+pub(crate) fn load(
+    f: &SourceFile,
+    tf_files: &[Arc<SourceFile>],
+    default_region: Option<&str>,
+) -> Model {
+    let tf = index_tf(tf_files);
     let root = match yaml::parse(f.id, &f.text) {
         Ok(d) => d.root,
         Err(e) => {
@@ -232,7 +305,25 @@ pub(crate) fn load(f: &SourceFile, default_region: Option<&str>) -> Model {
     {
         planned(m, &mut resources, 0);
     }
-    let text = |span: Span| -> String { f.slice(span).to_owned() };
+    // The configuration sits beside the plan only if it declares every root-module
+    // resource of the plan; otherwise the `.tf` files there belong to something else.
+    let beside = resources.iter().all(|r| {
+        let addr = r.get("address").and_then(Node::as_str).unwrap_or("");
+        addr.starts_with("module.")
+            || r.get("mode").and_then(Node::as_str) == Some("data")
+            || tf.contains_key(base(addr))
+    });
+    let tf = if beside { tf } else { HashMap::new() };
+    let text = |span: Span| -> String {
+        if span.source == f.id {
+            return f.slice(span).to_owned();
+        }
+        tf_files
+            .iter()
+            .find(|t| t.id == span.source)
+            .map(|t| t.slice(span).to_owned())
+            .unwrap_or_default()
+    };
     let lower = Lower { text: &text };
     let mut model = Model::default();
     for r in resources {
@@ -246,7 +337,14 @@ pub(crate) fn load(f: &SourceFile, default_region: Option<&str>) -> Model {
         ) else {
             continue;
         };
-        let header = r.get("address").map_or(r.span, |a| a.span);
+        // Root-module resources only: a child module's `.tf` files are elsewhere.
+        let written = if addr.starts_with("module.") {
+            None
+        } else {
+            tf.get(base(addr))
+        };
+        let header =
+            written.map_or_else(|| r.get("address").map_or(r.span, |a| a.span), |w| w.header);
         let conf = config.get(base(addr));
         let refs = conf.map_or(&[][..], |c| c.refs.as_slice());
         let provider = conf.map_or("aws", |c| c.provider.as_str());
@@ -267,6 +365,7 @@ pub(crate) fn load(f: &SourceFile, default_region: Option<&str>) -> Model {
                     unknown.get(addr).copied(),
                     refs,
                     conf.map(|c| c.attrs.as_slice()),
+                    written,
                 ),
             }],
             conditional: false,
