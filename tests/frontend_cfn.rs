@@ -257,3 +257,36 @@ fn hostile_templates_are_parse_errors_quickly_and_other_files_still_count() {
         "the valid template is still checked"
     );
 }
+
+#[test]
+fn long_condition_chains_cannot_exhaust_a_worker_stack() {
+    // 200 conditions, each 60 `Fn::Not` deep around the next one.
+    let mut t = String::from("AWSTemplateFormatVersion: \"2010-09-09\"\nConditions:\n");
+    for i in 0..200 {
+        let mut expr = if i + 1 < 200 {
+            format!("!Condition C{}", i + 1)
+        } else {
+            "!Equals [a, a]".to_owned()
+        };
+        for _ in 0..60 {
+            expr = format!("!Not [{expr}]");
+        }
+        t.push_str(&format!("  C{i}: {expr}\n"));
+    }
+    t.push_str("Resources:\n  T:\n    Type: AWS::CloudTrail::Trail\n    Condition: C0\n    Properties:\n      S3BucketName: b\n      IsLogging: true\n");
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("chain.yaml");
+    std::fs::write(&path, t).unwrap();
+    // rayon's worker threads have 2 MiB stacks; leave room for the rest of the pipeline.
+    let a = std::thread::Builder::new()
+        .stack_size(1024 * 1024)
+        .spawn(move || run(&[path], CfnOptions::default(), true))
+        .unwrap()
+        .join()
+        .expect("no stack overflow");
+    assert_eq!(a.model.trails.len(), 1);
+    assert!(
+        a.model.trails[0].origin.conditional,
+        "too deep to evaluate: unknown"
+    );
+}

@@ -107,7 +107,14 @@ pub(crate) struct Ctx<'a> {
     pub(crate) resources: HashMap<&'a str, &'a str>,
     pub(crate) region: Option<String>,
     pub(crate) conditions: Conditions<'a>,
+    /// Nested evaluations in progress (values inside values, conditions inside
+    /// conditions): capped so that no template can exhaust the stack.
+    pub(crate) depth: std::cell::Cell<usize>,
 }
+
+/// Evaluation nesting beyond which a value is unknown. The document reader caps nesting at
+/// [`super::yaml::MAX_DEPTH`]; conditions referring to conditions can chain further.
+const MAX_EVAL_DEPTH: usize = 192;
 
 impl<'a> Ctx<'a> {
     fn pseudo(&self, name: &str) -> Option<Ev> {
@@ -162,6 +169,20 @@ impl<'a> Ctx<'a> {
 
     /// Evaluates a node.
     pub(crate) fn eval(&self, n: &Node, refs: &mut Vec<String>) -> E {
+        let depth = self.depth.get();
+        if depth >= MAX_EVAL_DEPTH {
+            return E {
+                v: Ev::Unknown,
+                span: n.span,
+            };
+        }
+        self.depth.set(depth + 1);
+        let e = self.eval_inner(n, refs);
+        self.depth.set(depth);
+        e
+    }
+
+    fn eval_inner(&self, n: &Node, refs: &mut Vec<String>) -> E {
         let v = match &n.kind {
             Kind::Null => Ev::Null,
             Kind::Bool(b) => Ev::Bool(*b),

@@ -318,6 +318,7 @@ fn template(f: &SourceFile, opts: &CfnOptions) -> Model {
             .collect(),
         region: opts.region.clone(),
         conditions: conditions::Conditions::new(root.get("Conditions")),
+        depth: std::cell::Cell::new(0),
     };
     let text = |span: Span| -> String { f.slice(span).to_owned() };
     let lower = lower::Lower {
