@@ -290,3 +290,48 @@ fn long_condition_chains_cannot_exhaust_a_worker_stack() {
         "too deep to evaluate: unknown"
     );
 }
+
+/// A small deterministic stand-in for the fuzz targets (`fuzz/`, run with cargo-fuzz):
+/// every prefix of the fixtures, and byte-level mutations of them, must not panic.
+#[test]
+fn truncated_and_mutated_templates_never_panic() {
+    use trailcheck::frontend::cloudformation::load_text;
+    let inputs = [
+        std::fs::read_to_string(file("intrinsics.yaml")).unwrap(),
+        std::fs::read_to_string("fixtures/equivalence/hardened/template.json").unwrap(),
+        std::fs::read_to_string("fixtures/frontend/plan/modules/plan.json").unwrap(),
+    ];
+    let opts = CfnOptions::default();
+    let mut seed: u64 = 0x2545_f491_4f6c_dd1d;
+    let mut next = || {
+        seed ^= seed << 13;
+        seed ^= seed >> 7;
+        seed ^= seed << 17;
+        seed
+    };
+    for text in &inputs {
+        for end in (0..text.len())
+            .filter(|&i| text.is_char_boundary(i))
+            .step_by(11)
+        {
+            let _ = load_text(&text[..end], &opts);
+        }
+        let specials = [
+            b'{', b'}', b'[', b']', b':', b'-', b'!', b'&', b'*', b'"', b'\n', b' ', b'\t', b'#',
+            b'$',
+        ];
+        for _ in 0..300 {
+            let mut bytes = text.clone().into_bytes();
+            for _ in 0..4 {
+                #[expect(clippy::cast_possible_truncation, reason = "index into a small file")]
+                let i = (next() % bytes.len() as u64) as usize;
+                #[expect(clippy::cast_possible_truncation, reason = "index into a small table")]
+                let b = specials[(next() % specials.len() as u64) as usize];
+                bytes[i] = b;
+            }
+            if let Ok(mutated) = String::from_utf8(bytes) {
+                let _ = load_text(&mutated, &opts);
+            }
+        }
+    }
+}

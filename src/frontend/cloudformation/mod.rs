@@ -229,6 +229,22 @@ fn beside(plan: &std::path::Path, sources: &mut SourceMap) -> Vec<Arc<SourceFile
         .collect()
 }
 
+/// Checks one in-memory JSON/YAML text as the front end checks a file (template, plan, or
+/// neither), without touching the disk. The entry point of the fuzz targets.
+#[doc(hidden)]
+#[must_use]
+pub fn load_text(text: &str, opts: &CfnOptions) -> Model {
+    let mut sources = SourceMap::default();
+    let f = sources.add(PathBuf::from("input"), text);
+    match sniff(text) {
+        Sniffed::CloudFormation => template(&f, opts),
+        Sniffed::Plan => {
+            crate::frontend::terraform::plan_json::load(&f, &[], opts.region.as_deref())
+        }
+        Sniffed::Other => Model::default(),
+    }
+}
+
 fn error_model(span: Span, message: String) -> Model {
     Model {
         input_errors: vec![InputError { span, message }],
