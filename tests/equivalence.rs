@@ -11,16 +11,32 @@
 
 use std::path::{Path, PathBuf};
 use trailcheck::check::{analyze, Options};
-use trailcheck::frontend::CfnOptions;
+use trailcheck::frontend::{CfnOptions, TfOptions};
 
 const FORMS: [&str; 4] = ["main.tf", "template.yaml", "template.json", "plan.json"];
 
 fn rules_of(file: &Path) -> Vec<String> {
+    rules_with(file, None, 1)
+}
+
+/// Rule names of a file's findings; `env` sets the Terraform variable and the
+/// CloudFormation parameter of the `inputs` case.
+fn rules_with(file: &Path, env: Option<&str>, trails: usize) -> Vec<String> {
     let opts = Options {
+        terraform: TfOptions {
+            vars: env
+                .map(|e| ("env".to_owned(), e.to_owned()))
+                .into_iter()
+                .collect(),
+            ..TfOptions::default()
+        },
         cloudformation: CfnOptions {
             // The region of the Terraform provider and of the plan's provider_config.
             region: Some("eu-west-1".into()),
-            ..CfnOptions::default()
+            parameters: env
+                .map(|e| ("Env".to_owned(), e.to_owned()))
+                .into_iter()
+                .collect(),
         },
         exact_files: true,
         ..Options::default()
@@ -33,12 +49,7 @@ fn rules_of(file: &Path) -> Vec<String> {
         file.display(),
         a.model.input_errors
     );
-    assert_eq!(
-        a.model.trails.len(),
-        1,
-        "{}: one trail per case",
-        file.display()
-    );
+    assert_eq!(a.model.trails.len(), trails, "{}: trails", file.display());
     let mut rules: Vec<String> = a.findings.iter().map(|f| f.rule.name.clone()).collect();
     rules.sort();
     rules
@@ -77,4 +88,15 @@ fn every_front_end_gives_the_same_findings() {
         "front ends disagree:\n{}",
         failures.join("\n")
     );
+}
+
+#[test]
+fn variables_and_parameters_given_on_the_command_line_agree() {
+    let dir = Path::new("fixtures/equivalence/inputs");
+    // In dev, the extra trail exists and the main one is single-region, validated, encrypted.
+    let tf = rules_with(&dir.join("main.tf"), Some("dev"), 2);
+    for form in ["template.yaml", "template.json"] {
+        assert_eq!(rules_with(&dir.join(form), Some("dev"), 2), tf, "{form}");
+    }
+    assert!(tf.contains(&"trail-single-region".to_owned()), "{tf:?}");
 }
