@@ -310,18 +310,17 @@ pub struct InputError {
     pub message: String,
 }
 
-/// A suppression written in the source (CloudFormation `Metadata.trailcheck.ignore` or a
-/// `# trailcheck:ignore` comment): findings of `rule` whose primary span lies inside
-/// `target` are dropped.
+/// An inline suppression (`# trailcheck:ignore <rule> <reason>` in HCL or YAML, or
+/// CloudFormation `Metadata.trailcheck.ignore`).
 #[derive(Debug, Clone, Serialize)]
 pub struct Suppression {
-    /// Rule name (or id) as written.
+    /// Rule name (or id) the suppression names.
     pub rule: String,
     pub reason: Option<String>,
     /// Where the suppression is written.
     #[serde(skip)]
     pub span: Span,
-    /// The resource it covers (logical id through the end of its definition).
+    /// What it covers: findings whose primary span lies inside this span.
     #[serde(skip)]
     pub target: Span,
 }
