@@ -139,6 +139,7 @@ pub(crate) fn run(args: &CheckArgs) -> miette::Result<Outcome> {
         cloudformation: CfnOptions {
             parameters: parse_vars(&args.parameters)?,
             region: args.region.clone(),
+            ..CfnOptions::default()
         },
         selection: Selection {
             only: resolve_rules(&args.select)?,

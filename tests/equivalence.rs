@@ -37,6 +37,7 @@ fn rules_with(file: &Path, env: Option<&str>, trails: usize) -> Vec<String> {
                 .map(|e| ("Env".to_owned(), e.to_owned()))
                 .into_iter()
                 .collect(),
+            ..CfnOptions::default()
         },
         exact_files: true,
         ..Options::default()

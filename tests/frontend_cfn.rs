@@ -11,7 +11,7 @@
 use std::path::{Path, PathBuf};
 use std::time::Instant;
 use trailcheck::check::{analyze, Analysis, Options};
-use trailcheck::frontend::CfnOptions;
+use trailcheck::frontend::{CfnOptions, Deployment};
 use trailcheck::model::{Model, Value};
 use trailcheck::rules::Selection;
 
@@ -119,6 +119,7 @@ fn parameter_overrides_and_region_change_the_evaluation() {
     let cfn = CfnOptions {
         parameters: vec![("Env".into(), "dev".into()), ("KeyArn".into(), "x".into())],
         region: Some("cn-north-1".into()),
+        ..CfnOptions::default()
     };
     let a = run(&[file("intrinsics.yaml")], cfn, true);
     let m = &a.model;
@@ -334,4 +335,45 @@ fn truncated_and_mutated_templates_never_panic() {
             }
         }
     }
+}
+
+#[test]
+fn deployment_context_gives_region_and_account() {
+    let cfn = CfnOptions {
+        deployments: vec![
+            Deployment {
+                glob: "fixtures/frontend/cloudformation/other/**".into(),
+                account: Some("999999999999".into()),
+                region: Some("us-west-2".into()),
+                ..Deployment::default()
+            },
+            Deployment {
+                glob: "fixtures/frontend/cloudformation/*.yaml".into(),
+                account: Some("111122223333".into()),
+                region: Some("eu-central-1".into()),
+                ..Deployment::default()
+            },
+        ],
+        ..CfnOptions::default()
+    };
+    let a = run(&[file("intrinsics.yaml")], cfn.clone(), true);
+    let t = trail(&a.model, "Trail");
+    assert_eq!(known(&t.region).as_str(), "eu-central-1");
+    assert_eq!(
+        known(t.s3_key_prefix.as_ref().unwrap()),
+        "111122223333/eu-central-1/${Literal}"
+    );
+    // --region wins over the deployment's region.
+    let a = run(
+        &[file("intrinsics.yaml")],
+        CfnOptions {
+            region: Some("ap-south-1".into()),
+            ..cfn
+        },
+        true,
+    );
+    assert_eq!(
+        known(&trail(&a.model, "Trail").region).as_str(),
+        "ap-south-1"
+    );
 }

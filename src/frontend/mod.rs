@@ -5,5 +5,5 @@
 pub mod cloudformation;
 pub mod terraform;
 
-pub use cloudformation::CfnOptions;
+pub use cloudformation::{CfnOptions, Deployment};
 pub use terraform::TfOptions;

@@ -106,6 +106,8 @@ pub(crate) struct Ctx<'a> {
     /// Logical id → resource type.
     pub(crate) resources: HashMap<&'a str, &'a str>,
     pub(crate) region: Option<String>,
+    /// `AWS::AccountId`, when the deployment context gives it.
+    pub(crate) account: Option<String>,
     pub(crate) conditions: Conditions<'a>,
     /// Nested evaluations in progress (values inside values, conditions inside
     /// conditions): capped so that no template can exhaust the stack.
@@ -132,9 +134,11 @@ impl<'a> Ctx<'a> {
                 })
             }),
             "AWS::NoValue" => Ev::NoValue,
-            "AWS::AccountId" | "AWS::StackName" | "AWS::StackId" | "AWS::NotificationARNs" => {
-                Ev::Unknown
-            }
+            "AWS::AccountId" => self
+                .account
+                .as_ref()
+                .map_or(Ev::Unknown, |a| Ev::Str(a.clone())),
+            "AWS::StackName" | "AWS::StackId" | "AWS::NotificationARNs" => Ev::Unknown,
             _ => return None,
         })
     }

@@ -31,6 +31,35 @@ pub struct CfnOptions {
     /// `--region`: the region the stacks are deployed to (CloudFormation has no provider
     /// block). Unknown when not given.
     pub region: Option<String>,
+    /// Where templates deploy (the config file's `deployments`), first match wins: gives
+    /// the region when `--region` is not set, and the account (`AWS::AccountId`).
+    pub deployments: Vec<Deployment>,
+}
+
+/// The deployment context of the templates matching a path glob.
+#[derive(Debug, Clone, Default)]
+pub struct Deployment {
+    /// Glob over the template path, relative to `root`.
+    pub glob: String,
+    /// The directory the glob is relative to (where the config file is).
+    pub root: PathBuf,
+    pub account: Option<String>,
+    pub region: Option<String>,
+}
+
+/// The (account, region) a template deploys to, as far as the options say.
+fn context_of(path: &std::path::Path, opts: &CfnOptions) -> (Option<String>, Option<String>) {
+    let found = opts.deployments.iter().find(|d| {
+        let rel = path.strip_prefix(&d.root).unwrap_or(path);
+        globset::Glob::new(&d.glob)
+            .map(|g| g.compile_matcher().is_match(rel))
+            .unwrap_or(false)
+    });
+    let region = opts
+        .region
+        .clone()
+        .or_else(|| found.and_then(|d| d.region.clone()));
+    (found.and_then(|d| d.account.clone()), region)
 }
 
 /// What a JSON/YAML file turned out to be.
@@ -320,6 +349,7 @@ fn template(f: &SourceFile, opts: &CfnOptions) -> Model {
         .get("Resources")
         .and_then(Node::as_map)
         .unwrap_or_default();
+    let (account, region) = context_of(&f.path, opts);
     let ctx = Ctx {
         params,
         mappings: root.get("Mappings"),
@@ -332,14 +362,15 @@ fn template(f: &SourceFile, opts: &CfnOptions) -> Model {
                 )
             })
             .collect(),
-        region: opts.region.clone(),
+        region: region.clone(),
+        account,
         conditions: conditions::Conditions::new(root.get("Conditions")),
         depth: std::cell::Cell::new(0),
     };
     let text = |span: Span| -> String { f.slice(span).to_owned() };
     let lower = lower::Lower {
         text: &text,
-        region: opts.region.as_deref(),
+        region: region.as_deref(),
     };
     for (key, node) in resources {
         let Some(rtype) = node.get("Type").and_then(Node::as_str) else {
