@@ -98,7 +98,6 @@ pub(crate) struct ResInstance {
 #[derive(Debug)]
 pub(crate) struct ResEval {
     pub(crate) rtype: String,
-    pub(crate) loc: Loc,
     pub(crate) header: Span,
     pub(crate) instances: Vec<ResInstance>,
     pub(crate) conditional: bool,
@@ -309,7 +308,6 @@ impl Instance {
         let Some(block) = module.block(loc) else {
             return ResEval {
                 rtype: String::new(),
-                loc,
                 header: Span::default(),
                 instances: Vec::new(),
                 conditional: false,
@@ -363,7 +361,6 @@ impl Instance {
         };
         ResEval {
             rtype,
-            loc,
             header,
             instances,
             conditional: conditional || self.conditional,

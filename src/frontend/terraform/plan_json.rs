@@ -356,7 +356,6 @@ pub(crate) fn load(
             .map_or(V::Unknown, V::Str);
         let res = ResEval {
             rtype: rtype.to_owned(),
-            loc: (0, 0),
             header,
             instances: vec![ResInstance {
                 address: addr.to_owned(),
