@@ -9,7 +9,7 @@
 
 use crate::source::{SourceId, Span};
 use saphyr_parser::{Event, Parser, ScalarStyle};
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 
 /// Nodes (including alias expansions) one document may hold.
 pub(crate) const MAX_NODES: usize = 500_000;
@@ -144,6 +144,9 @@ enum Frame {
     },
     Map {
         entries: Vec<(Key, Node)>,
+        /// Keys seen so far, so a duplicate is found without a scan (CDK templates have
+        /// thousands of resources in one mapping).
+        names: HashSet<String>,
         key: Option<Key>,
         start: usize,
         anchor: usize,
@@ -237,7 +240,12 @@ impl Builder<'_> {
                 }
             }
             Some(Frame::Seq { items, .. }) => items.push(node),
-            Some(Frame::Map { entries, key, .. }) => match key.take() {
+            Some(Frame::Map {
+                entries,
+                key,
+                names,
+                ..
+            }) => match key.take() {
                 None => {
                     let name = match &node.kind {
                         Kind::Str(s) => s.clone(),
@@ -253,7 +261,11 @@ impl Builder<'_> {
                     });
                 }
                 Some(k) => {
-                    if let Some(i) = entries.iter().position(|(e, _)| e.name == k.name) {
+                    let duplicate = !names.insert(k.name.clone());
+                    if let Some(i) = duplicate
+                        .then(|| entries.iter().position(|(e, _)| e.name == k.name))
+                        .flatten()
+                    {
                         let warning = ReadError {
                             span: k.span,
                             message: format!(
@@ -308,6 +320,7 @@ impl Builder<'_> {
                 self.stack.push(if is_map {
                     Frame::Map {
                         entries: Vec::new(),
+                        names: HashSet::new(),
                         key: None,
                         start,
                         anchor,
