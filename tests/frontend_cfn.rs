@@ -76,7 +76,11 @@ fn intrinsics_parameters_conditions_and_mappings_lower_to_the_model() {
     assert_eq!(known(&m.log_groups[0].retention_in_days), 400); // FindInMap
     let t = trail(m, "Trail");
     assert_eq!(known(&t.name), "prod-trail"); // Sub with a variable map
-    assert!(t.s3_bucket_name.is_unknown());
+    assert_eq!(
+        known(&t.s3_bucket_name),
+        "audit-prod-logs",
+        "Ref to a bucket is its name, derived from BucketName"
+    );
     assert_eq!(t.bucket, Some(0), "Ref links the trail to its bucket");
     assert_eq!(t.log_group, Some(0), "GetAtt links the log group");
     assert_eq!(t.role, Some(0), "GetAtt list form links the role");
@@ -94,8 +98,8 @@ fn intrinsics_parameters_conditions_and_mappings_lower_to_the_model() {
     );
     assert_eq!(
         partial(t.cloud_watch_logs_group_arn.as_ref().unwrap()).as_deref(),
-        Some("…:*"),
-        "a log group's Arn attribute ends with :*"
+        Some("arn:…:logs:…:…:log-group:/aws/cloudtrail/prod:*"),
+        "a log group's Arn: partition, region and account unknown, name known, ends with :*"
     );
     assert!(t.sns_topic_name.as_ref().unwrap().is_unknown()); // ImportValue
     assert!(t.include_global_service_events.is_unknown()); // Equals over Base64

@@ -92,6 +92,15 @@ impl E {
     }
 }
 
+/// A string with unknown parts, or unknown when it has no known part at all.
+fn marked(s: String) -> Ev {
+    if s.chars().all(|c| c == UNKNOWN_MARK) {
+        Ev::Unknown
+    } else {
+        Ev::Str(s)
+    }
+}
+
 /// A template parameter's resolved value.
 #[derive(Debug, Clone)]
 pub(crate) enum Param {
@@ -103,8 +112,10 @@ pub(crate) enum Param {
 pub(crate) struct Ctx<'a> {
     pub(crate) params: HashMap<String, Param>,
     pub(crate) mappings: Option<&'a Node>,
-    /// Logical id → resource type.
-    pub(crate) resources: HashMap<&'a str, &'a str>,
+    /// Logical id → (resource type, resource node).
+    pub(crate) resources: HashMap<&'a str, (&'a str, &'a Node)>,
+    /// Names of resources already derived (`None` while in progress: a cycle is unknown).
+    pub(crate) names: std::cell::RefCell<HashMap<String, Option<String>>>,
     pub(crate) region: Option<String>,
     /// `AWS::AccountId`, when the deployment context gives it.
     pub(crate) account: Option<String>,
@@ -154,21 +165,114 @@ impl<'a> Ctx<'a> {
         if let Some(v) = self.pseudo(name) {
             return v;
         }
-        if self.resources.contains_key(name) {
-            refs.push(name.to_owned());
+        let Some(&(rtype, _)) = self.resources.get(name) else {
+            return Ev::Unknown;
+        };
+        refs.push(name.to_owned());
+        // What `Ref` returns for the type (CloudFormation's "return values").
+        match rtype {
+            "AWS::S3::Bucket"
+            | "AWS::Logs::LogGroup"
+            | "AWS::IAM::Role"
+            | "AWS::CloudTrail::Trail"
+            | "AWS::KMS::Alias" => marked(self.name_of(name)),
+            "AWS::SNS::Topic" => marked(self.arn(name, rtype)),
+            "AWS::IAM::ManagedPolicy" => marked(self.arn(name, rtype)),
+            _ => Ev::Unknown,
         }
-        Ev::Unknown
     }
 
     fn get_att(&self, resource: &str, attr: &str, refs: &mut Vec<String>) -> Ev {
-        if self.resources.contains_key(resource) {
-            refs.push(resource.to_owned());
+        let Some(&(rtype, _)) = self.resources.get(resource) else {
+            return Ev::Unknown;
+        };
+        refs.push(resource.to_owned());
+        match (rtype, attr) {
+            ("AWS::SNS::Topic", "TopicName") => marked(self.name_of(resource)),
+            ("AWS::SNS::Topic", "TopicArn")
+            | ("AWS::IAM::ManagedPolicy", "PolicyArn")
+            | (
+                "AWS::S3::Bucket"
+                | "AWS::Logs::LogGroup"
+                | "AWS::IAM::Role"
+                | "AWS::KMS::Key"
+                | "AWS::CloudTrail::Trail",
+                "Arn",
+            ) => marked(self.arn(resource, rtype)),
+            _ => Ev::Unknown,
         }
-        // A log group's `Arn` attribute ends with `:*`, which CloudTrail requires.
-        if attr == "Arn" && self.resources.get(resource) == Some(&"AWS::Logs::LogGroup") {
-            return Ev::Str(format!("{UNKNOWN_MARK}:*"));
+    }
+
+    /// The name a resource's name property gives it; the unknown mark where it is not
+    /// known (or CloudFormation generates it).
+    fn name_of(&self, id: &str) -> String {
+        let mark = UNKNOWN_MARK.to_string();
+        if let Some(v) = self.names.borrow().get(id) {
+            return v.clone().unwrap_or(mark);
         }
-        Ev::Unknown
+        let Some(&(rtype, node)) = self.resources.get(id) else {
+            return mark;
+        };
+        let prop = match rtype {
+            "AWS::S3::Bucket" => "BucketName",
+            "AWS::Logs::LogGroup" => "LogGroupName",
+            "AWS::IAM::Role" => "RoleName",
+            "AWS::IAM::ManagedPolicy" => "ManagedPolicyName",
+            "AWS::SNS::Topic" => "TopicName",
+            "AWS::CloudTrail::Trail" => "TrailName",
+            "AWS::KMS::Alias" => "AliasName",
+            _ => return mark,
+        };
+        self.names.borrow_mut().insert(id.to_owned(), None);
+        let name = node
+            .get("Properties")
+            .and_then(|p| p.get(prop))
+            .and_then(|n| self.eval(n, &mut Vec::new()).to_str())
+            .unwrap_or_else(|| mark.clone());
+        self.names
+            .borrow_mut()
+            .insert(id.to_owned(), Some(name.clone()));
+        name
+    }
+
+    /// The ARN of a resource of the template, with unknown parts marked.
+    fn arn(&self, id: &str, rtype: &str) -> String {
+        let mark = UNKNOWN_MARK.to_string();
+        let region = self.region.clone().unwrap_or_else(|| mark.clone());
+        let partition = self.region.as_ref().map_or_else(
+            || mark.clone(),
+            |r| crate::model::Region::new(r.clone()).partition().to_owned(),
+        );
+        let account = self.account.clone().unwrap_or_else(|| mark.clone());
+        let path = || {
+            self.resources
+                .get(id)
+                .and_then(|(_, n)| {
+                    n.get("Properties")?
+                        .get("Path")?
+                        .as_str()
+                        .map(str::to_owned)
+                })
+                .unwrap_or_else(|| "/".to_owned())
+        };
+        let name = self.name_of(id);
+        match rtype {
+            "AWS::S3::Bucket" => format!("arn:{partition}:s3:::{name}"),
+            // The `Arn` attribute of a log group ends with `:*`, as CloudTrail requires.
+            "AWS::Logs::LogGroup" => {
+                format!("arn:{partition}:logs:{region}:{account}:log-group:{name}:*")
+            }
+            "AWS::IAM::Role" => format!("arn:{partition}:iam::{account}:role{}{name}", path()),
+            "AWS::IAM::ManagedPolicy" => {
+                format!("arn:{partition}:iam::{account}:policy{}{name}", path())
+            }
+            "AWS::SNS::Topic" => format!("arn:{partition}:sns:{region}:{account}:{name}"),
+            "AWS::CloudTrail::Trail" => {
+                format!("arn:{partition}:cloudtrail:{region}:{account}:trail/{name}")
+            }
+            "AWS::KMS::Key" => format!("arn:{partition}:kms:{region}:{account}:key/{mark}"),
+            _ => mark,
+        }
     }
 
     /// Evaluates a node.

@@ -358,10 +358,11 @@ fn template(f: &SourceFile, opts: &CfnOptions) -> Model {
             .map(|(k, r)| {
                 (
                     k.name.as_str(),
-                    r.get("Type").and_then(Node::as_str).unwrap_or(""),
+                    (r.get("Type").and_then(Node::as_str).unwrap_or(""), r),
                 )
             })
             .collect(),
+        names: std::cell::RefCell::new(HashMap::new()),
         region: region.clone(),
         account,
         conditions: conditions::Conditions::new(root.get("Conditions")),
