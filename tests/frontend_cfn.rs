@@ -381,3 +381,22 @@ fn deployment_context_gives_region_and_account() {
         "ap-south-1"
     );
 }
+
+#[test]
+fn names_that_refer_to_each_other_are_unknown() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("cycle.yaml");
+    std::fs::write(
+        &path,
+        "AWSTemplateFormatVersion: \"2010-09-09\"\nResources:\n  A:\n    Type: AWS::S3::Bucket\n    Properties:\n      BucketName: !Join [\"-\", [!Ref B, !Ref B, x]]\n  B:\n    Type: AWS::S3::Bucket\n    Properties:\n      BucketName: !Sub \"${A}-${A}\"\n  T:\n    Type: AWS::CloudTrail::Trail\n    Properties:\n      S3BucketName: !Ref A\n      IsLogging: true\n",
+    )
+    .unwrap();
+    let a = run(&[path], CfnOptions::default(), true);
+    let t = &a.model.trails[0];
+    assert_eq!(t.bucket, Some(0), "still linked by reference");
+    assert!(
+        partial(&t.s3_bucket_name).is_some_and(|p| p.ends_with("-x")),
+        "{:?}",
+        t.s3_bucket_name
+    );
+}
