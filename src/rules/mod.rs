@@ -268,7 +268,7 @@ pub fn run(model: &Model, settings: &Settings, selection: &Selection) -> Vec<Fin
             help: d.help,
         }));
     }
-    suppress(&mut findings, model);
+    suppress(&mut findings, ctx.model);
     findings.sort_by(|a, b| {
         (a.primary, a.rule.name.as_str(), &a.resource, &a.message).cmp(&(
             b.primary,
