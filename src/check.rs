@@ -1,7 +1,7 @@
 //! `trailcheck check`: discover → front ends → rules → report.
 
 use crate::cli::{CheckArgs, FailOn, Format};
-use crate::frontend::{CfnOptions, TfOptions};
+use crate::frontend::TfOptions;
 use crate::model::{InputError, Model};
 use crate::report::{human, json, Report};
 use crate::rules::{self, Finding, Selection, Settings, Severity, CATALOG};
@@ -22,7 +22,7 @@ pub struct Analysis {
 #[derive(Debug, Clone, Default)]
 pub struct Options {
     pub terraform: TfOptions,
-    pub cloudformation: CfnOptions,
+    pub cloudformation: crate::frontend::CfnOptions,
     pub selection: Selection,
     pub settings: Settings,
     /// Check exactly the files given (no module expansion); used by fixture tests where
@@ -136,10 +136,10 @@ pub(crate) fn run(args: &CheckArgs) -> miette::Result<Outcome> {
             vars: parse_vars(&args.vars)?,
             var_files: args.var_files.clone(),
         },
-        cloudformation: CfnOptions {
+        cloudformation: crate::frontend::CfnOptions {
             parameters: parse_vars(&args.parameters)?,
             region: args.region.clone(),
-            ..CfnOptions::default()
+            ..crate::frontend::CfnOptions::default()
         },
         selection: Selection {
             only: resolve_rules(&args.select)?,
