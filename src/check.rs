@@ -28,6 +28,7 @@ pub struct Analysis {
 #[derive(Debug, Clone, Default)]
 pub struct Options {
     pub terraform: TfOptions,
+    pub cloudformation: crate::frontend::CfnOptions,
     pub selection: Selection,
     pub settings: Settings,
     /// Check exactly the files given (no module expansion); used by fixture tests where
@@ -47,8 +48,12 @@ pub struct Options {
 /// When a path given cannot be read at all.
 pub fn analyze(paths: &[PathBuf], opts: &Options) -> Result<Analysis, String> {
     let found = if opts.exact_files {
+        let (terraform, other) = paths.iter().cloned().partition(|p| {
+            crate::discover::classify(p) != Some(crate::discover::SourceKind::Other)
+        });
         crate::discover::Discovered {
-            terraform: paths.to_vec(),
+            terraform,
+            other,
             errors: Vec::new(),
         }
     } else {
@@ -68,6 +73,9 @@ pub fn analyze(paths: &[PathBuf], opts: &Options) -> Result<Analysis, String> {
     }
     let (mut model, sources) =
         crate::frontend::terraform::load(&found.terraform, &opts.terraform, sources);
+    let (cfn, sources) =
+        crate::frontend::cloudformation::load(&found.other, &opts.cloudformation, sources);
+    model.extend(cfn);
     model.input_errors.extend(walk_errors);
     let found_config;
     let config = match (&opts.config, opts.no_config_search) {
@@ -172,6 +180,11 @@ pub(crate) fn run(args: &CheckArgs) -> miette::Result<Outcome> {
         terraform: TfOptions {
             vars: parse_vars(&args.vars)?,
             var_files: args.var_files.clone(),
+        },
+        cloudformation: crate::frontend::CfnOptions {
+            parameters: parse_vars(&args.parameters)?,
+            region: args.region.clone(),
+            ..crate::frontend::CfnOptions::default()
         },
         selection: Selection {
             only: resolve_rules(&args.select)?,

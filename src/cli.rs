@@ -134,6 +134,15 @@ pub struct CheckArgs {
     /// *.auto.tfvars (repeatable).
     #[arg(long = "var-file", value_name = "FILE")]
     pub var_files: Vec<PathBuf>,
+
+    /// Override a CloudFormation template parameter (repeatable).
+    #[arg(long = "parameter", value_name = "NAME=VALUE")]
+    pub parameters: Vec<String>,
+
+    /// The region CloudFormation templates are deployed to (a template names none);
+    /// unknown when not given.
+    #[arg(long, value_name = "REGION")]
+    pub region: Option<String>,
 }
 
 #[derive(Debug, clap::Args)]

@@ -17,6 +17,9 @@ pub enum SourceKind {
 #[derive(Debug, Default)]
 pub struct Discovered {
     pub terraform: Vec<PathBuf>,
+    /// JSON/YAML files that may be CloudFormation templates or Terraform plans (decided by
+    /// content when read).
+    pub other: Vec<PathBuf>,
     /// Paths that could not be read (with the reason), reported as errors.
     pub errors: Vec<(PathBuf, String)>,
 }
@@ -51,8 +54,10 @@ pub fn discover(paths: &[PathBuf]) -> Discovered {
                     .parent()
                     .filter(|d| !d.as_os_str().is_empty())
                     .unwrap_or(Path::new("."));
-                if classify(p) == Some(SourceKind::Terraform) {
-                    walk(parent, Some(1), &mut out);
+                match classify(p) {
+                    Some(SourceKind::Terraform) => walk(parent, Some(1), &mut out),
+                    Some(SourceKind::Other) => out.other.push(clean(p)),
+                    _ => {}
                 }
             }
             Ok(_) => dirs.push(p.clone()),
@@ -64,6 +69,8 @@ pub fn discover(paths: &[PathBuf]) -> Discovered {
     }
     out.terraform.sort();
     out.terraform.dedup();
+    out.other.sort();
+    out.other.dedup();
     out
 }
 
@@ -89,6 +96,8 @@ fn walk(dir: &Path, depth: Option<usize>, out: &mut Discovered) {
         let path = entry.path();
         match classify(path) {
             Some(SourceKind::Terraform) if is_file => out.terraform.push(clean(path)),
+            // A module directory walked for one `.tf` file brings in Terraform only.
+            Some(SourceKind::Other) if is_file && depth.is_none() => out.other.push(clean(path)),
             Some(SourceKind::Terraform) if entry.file_type().is_some_and(|t| t.is_dir()) => {
                 // A directory named `main.tf`: say so rather than ignoring it silently.
                 out.errors

@@ -25,7 +25,10 @@ fn cases(dir: &Path) -> Vec<PathBuf> {
             .map(|n| n.to_string_lossy().into_owned())
             .unwrap_or_default();
         (name.starts_with("pass") || name.starts_with("fail"))
-            && (p.is_dir() || name.ends_with(".tf"))
+            && (p.is_dir()
+                || [".tf", ".yaml", ".yml", ".json"]
+                    .iter()
+                    .any(|e| name.ends_with(e)))
     });
     out.sort();
     out

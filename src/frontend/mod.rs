@@ -2,6 +2,8 @@
 //!
 //! Front ends depend on `model` and `source` only, never on `rules` or `report`.
 
+pub mod cloudformation;
 pub mod terraform;
 
+pub use cloudformation::{CfnOptions, Deployment};
 pub use terraform::TfOptions;

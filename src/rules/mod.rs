@@ -313,6 +313,7 @@ pub fn run(ctx: &RuleContext<'_>, selection: &Selection) -> Vec<Finding> {
             help: d.help,
         }));
     }
+    suppress(&mut findings, ctx.model);
     findings.sort_by(|a, b| {
         (a.primary, a.rule.name.as_str(), &a.resource, &a.message).cmp(&(
             b.primary,
@@ -329,4 +330,18 @@ pub fn run(ctx: &RuleContext<'_>, selection: &Selection) -> Vec<Finding> {
             && a.resource == b.resource
     });
     findings
+}
+
+/// Drops the findings that a suppression written in the source covers: same rule (name or
+/// id), primary span inside the suppression's target. The suppressions stay in the model
+/// (a suppression without a reason is for a rule of its own to report).
+pub fn suppress(findings: &mut Vec<Finding>, model: &Model) {
+    findings.retain(|f| {
+        !model.suppressions.iter().any(|s| {
+            (s.rule == f.rule.name || s.rule == f.rule.id)
+                && s.target.source == f.primary.source
+                && s.target.start <= f.primary.start
+                && f.primary.end <= s.target.end
+        })
+    });
 }

@@ -6,6 +6,7 @@ mod eval;
 mod functions;
 mod lower;
 pub(crate) mod modules;
+pub(crate) mod plan_json;
 mod value;
 
 use crate::model::{self, InputError, Model};
