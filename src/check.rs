@@ -71,12 +71,6 @@ pub fn analyze(paths: &[PathBuf], opts: &Options) -> Result<Analysis, String> {
             message: e.clone(),
         });
     }
-    let (mut model, sources) =
-        crate::frontend::terraform::load(&found.terraform, &opts.terraform, sources);
-    let (cfn, sources) =
-        crate::frontend::cloudformation::load(&found.other, &opts.cloudformation, sources);
-    model.extend(cfn);
-    model.input_errors.extend(walk_errors);
     let found_config;
     let config = match (&opts.config, opts.no_config_search) {
         (Some(c), _) => Some(c),
@@ -89,6 +83,26 @@ pub fn analyze(paths: &[PathBuf], opts: &Options) -> Result<Analysis, String> {
             found_config.as_ref()
         }
     };
+    let mut cfn_opts = opts.cloudformation.clone();
+    if cfn_opts.deployments.is_empty() {
+        if let Some(c) = config {
+            cfn_opts.deployments = c
+                .deployments
+                .iter()
+                .map(|d| crate::frontend::cloudformation::Deployment {
+                    glob: d.path.clone(),
+                    root: c.root.clone(),
+                    account: d.account.clone(),
+                    region: d.region.clone(),
+                })
+                .collect();
+        }
+    }
+    let (mut model, sources) =
+        crate::frontend::terraform::load(&found.terraform, &opts.terraform, sources);
+    let (cfn, sources) = crate::frontend::cloudformation::load(&found.other, &cfn_opts, sources);
+    model.extend(cfn);
+    model.input_errors.extend(walk_errors);
     let profile = match &opts.profile {
         Some(p) => p.clone(),
         None => crate::simulate::cost::profile_from_config(config)?,
@@ -280,6 +294,11 @@ pub(crate) fn simulate(args: &crate::cli::SimulateArgs) -> miette::Result<Outcom
         terraform: TfOptions {
             vars: parse_vars(&args.vars)?,
             var_files: args.var_files.clone(),
+        },
+        cloudformation: crate::frontend::CfnOptions {
+            parameters: parse_vars(&args.parameters)?,
+            region: args.region.clone(),
+            ..crate::frontend::CfnOptions::default()
         },
         selection: Selection {
             only: vec!["parse-error".into()],

@@ -64,6 +64,14 @@ pub struct SimulateArgs {
     /// Read Terraform variables from a .tfvars file (repeatable).
     #[arg(long = "var-file", value_name = "FILE")]
     pub var_files: Vec<PathBuf>,
+
+    /// Override a CloudFormation template parameter (repeatable).
+    #[arg(long = "parameter", value_name = "NAME=VALUE")]
+    pub parameters: Vec<String>,
+
+    /// The region CloudFormation templates are deployed to; unknown when not given.
+    #[arg(long, value_name = "REGION")]
+    pub region: Option<String>,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]

@@ -49,8 +49,10 @@ pub struct Deployment {
 
 /// The (account, region) a template deploys to, as far as the options say.
 fn context_of(path: &std::path::Path, opts: &CfnOptions) -> (Option<String>, Option<String>) {
+    let abs = std::fs::canonicalize(path).unwrap_or_else(|_| path.to_path_buf());
     let found = opts.deployments.iter().find(|d| {
-        let rel = path.strip_prefix(&d.root).unwrap_or(path);
+        let root = std::fs::canonicalize(&d.root).unwrap_or_else(|_| d.root.clone());
+        let rel = abs.strip_prefix(&root).unwrap_or(&abs);
         globset::Glob::new(&d.glob)
             .map(|g| g.compile_matcher().is_match(rel))
             .unwrap_or(false)
