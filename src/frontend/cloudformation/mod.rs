@@ -16,7 +16,7 @@ use crate::source::{SourceFile, SourceMap, Span};
 use intrinsics::{Ctx, Param};
 use rayon::prelude::*;
 use std::collections::HashMap;
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::sync::Arc;
 use yaml::{Kind, Node};
 
@@ -51,7 +51,13 @@ pub struct Deployment {
 fn context_of(path: &std::path::Path, opts: &CfnOptions) -> (Option<String>, Option<String>) {
     let abs = std::fs::canonicalize(path).unwrap_or_else(|_| path.to_path_buf());
     let found = opts.deployments.iter().find(|d| {
-        let root = std::fs::canonicalize(&d.root).unwrap_or_else(|_| d.root.clone());
+        // An empty root means the working directory.
+        let base = if d.root.as_os_str().is_empty() {
+            Path::new(".")
+        } else {
+            d.root.as_path()
+        };
+        let root = std::fs::canonicalize(base).unwrap_or_else(|_| base.to_path_buf());
         let rel = abs.strip_prefix(&root).unwrap_or(&abs);
         globset::Glob::new(&d.glob)
             .map(|g| g.compile_matcher().is_match(rel))
