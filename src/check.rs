@@ -3,7 +3,7 @@
 use crate::cli::{CheckArgs, FailOn, Format};
 use crate::frontend::TfOptions;
 use crate::model::{InputError, Model};
-use crate::report::{human, json, Report};
+use crate::report::{github, human, json, junit, markdown, sarif, Report};
 use crate::rules::{self, Finding, Selection, Settings, Severity, CATALOG};
 use crate::source::{SourceMap, Span};
 use crate::Outcome;
@@ -157,6 +157,10 @@ pub(crate) fn run(args: &CheckArgs) -> miette::Result<Outcome> {
             human::render(&report, style)
         }
         Format::Json => json::render(&report),
+        Format::Sarif => sarif::render(&report),
+        Format::Github => github::render(&report),
+        Format::Junit => junit::render(&report),
+        Format::Markdown => markdown::render(&report),
     };
     match &args.output {
         Some(path) => std::fs::write(path, text)

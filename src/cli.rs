@@ -27,6 +27,23 @@ pub enum Format {
     Human,
     /// The versioned `trailcheck/v1` JSON document.
     Json,
+    /// SARIF 2.1.0 for GitHub code scanning (`github/codeql-action/upload-sarif`).
+    Sarif,
+    /// GitHub Actions workflow commands: annotations on the pull request.
+    Github,
+    /// JUnit XML: one failed test case per rule and resource, for CI dashboards.
+    Junit,
+    /// A Markdown summary for `$GITHUB_STEP_SUMMARY` and pull-request comments.
+    Markdown,
+}
+
+/// Formats of `trailcheck rules list`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum ListFormat {
+    /// One line per rule.
+    Human,
+    /// The catalog as a JSON array.
+    Json,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, ValueEnum)]
@@ -93,8 +110,8 @@ pub enum RulesCommand {
     /// List every rule: id, name, severity, category and title.
     List {
         /// Output format.
-        #[arg(long, value_enum, default_value_t = Format::Human)]
-        format: Format,
+        #[arg(long, value_enum, default_value_t = ListFormat::Human)]
+        format: ListFormat,
     },
     /// Print a rule's documentation: why it matters, how to fix it, references.
     Explain {

@@ -9,6 +9,8 @@
 use assert_cmd::Command;
 use predicates::prelude::*;
 
+mod formats;
+
 fn trailcheck() -> Command {
     let mut c = Command::cargo_bin("trailcheck").unwrap();
     c.env("NO_COLOR", "1").env_remove("COLUMNS");
