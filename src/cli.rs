@@ -16,7 +16,7 @@ pub struct Args {
 #[derive(Debug, Subcommand)]
 pub enum Command {
     /// Check Terraform for CloudTrail problems (the rule catalog: `trailcheck rules list`).
-    Check(CheckArgs),
+    Check(Box<CheckArgs>),
     /// List the rule catalog or explain one rule.
     Rules(RulesArgs),
 }
@@ -97,6 +97,25 @@ pub struct CheckArgs {
     /// *.auto.tfvars (repeatable).
     #[arg(long = "var-file", value_name = "FILE")]
     pub var_files: Vec<PathBuf>,
+
+    /// Read this config file instead of the `.trailcheck.yaml` found upward from the
+    /// first path.
+    #[arg(long, value_name = "FILE", conflicts_with = "no_config")]
+    pub config: Option<PathBuf>,
+
+    /// Ignore any `.trailcheck.yaml`.
+    #[arg(long)]
+    pub no_config: bool,
+
+    /// Report only findings that are not in this baseline file (written by
+    /// --write-baseline); known findings are counted on standard error.
+    #[arg(long, value_name = "FILE")]
+    pub baseline: Option<PathBuf>,
+
+    /// Write every current finding to this baseline file and exit 0, so that later runs
+    /// with --baseline report only new findings.
+    #[arg(long, value_name = "FILE")]
+    pub write_baseline: Option<PathBuf>,
 }
 
 #[derive(Debug, clap::Args)]

@@ -7,6 +7,7 @@ pub mod baseline;
 pub mod catalog;
 mod checks;
 mod helpers;
+pub mod suppress;
 
 use crate::model::Model;
 use crate::source::Span;
@@ -132,12 +133,15 @@ pub struct Finding {
 pub struct Settings {
     /// `log-retention-short`: minimum days of retention.
     pub min_retention_days: i64,
+    /// Severity overrides by rule name (config `rules.severity`).
+    pub severity: std::collections::BTreeMap<String, Severity>,
 }
 
 impl Default for Settings {
     fn default() -> Settings {
         Settings {
             min_retention_days: 365,
+            severity: std::collections::BTreeMap::new(),
         }
     }
 }
@@ -146,6 +150,9 @@ impl Default for Settings {
 pub struct RuleContext<'a> {
     pub model: &'a Model,
     pub settings: &'a Settings,
+    /// How each of `model.suppressions` fared; filled in before the suppression rules
+    /// run (empty for the other rules).
+    pub suppressions: &'a [suppress::Use],
 }
 
 pub type CheckFn = fn(&RuleContext<'_>, &mut Vec<Diag>);
@@ -224,7 +231,16 @@ pub const REGISTRY: &[(&str, CheckFn)] = &[
     ),
     ("parse-error", checks::parse_error::check),
     ("unresolved-value", checks::unresolved_value::check),
+    (
+        "suppression-missing-reason",
+        checks::suppression_missing_reason::check,
+    ),
+    ("suppression-unused", checks::suppression_unused::check),
 ];
+
+/// Rules about suppressions run last, once it is known what each suppression matched;
+/// their own findings cannot be suppressed.
+const SUPPRESSION_RULES: &[&str] = &["suppression-missing-reason", "suppression-unused"];
 
 /// Which rules run.
 #[derive(Debug, Clone, Default)]
@@ -245,23 +261,47 @@ impl Selection {
     }
 }
 
-/// Runs every selected rule over the model. Findings are sorted by location, then rule.
+/// Runs every selected rule over the model, applies the model's suppressions, then runs
+/// the rules about suppressions. Findings are sorted by location, then rule.
 #[must_use]
 pub fn run(model: &Model, settings: &Settings, selection: &Selection) -> Vec<Finding> {
-    let ctx = RuleContext { model, settings };
+    let mut findings = run_checks(model, settings, selection, &[], false);
+    let uses = suppress::apply(model, selection, &mut findings);
+    findings.extend(run_checks(model, settings, selection, &uses, true));
+    sort_and_dedup(&mut findings);
+    findings
+}
+
+fn run_checks(
+    model: &Model,
+    settings: &Settings,
+    selection: &Selection,
+    uses: &[suppress::Use],
+    suppression_rules: bool,
+) -> Vec<Finding> {
+    let ctx = RuleContext {
+        model,
+        settings,
+        suppressions: uses,
+    };
     let mut findings = Vec::new();
     for (name, check) in REGISTRY {
-        if !selection.is_enabled(name) {
+        if SUPPRESSION_RULES.contains(name) != suppression_rules || !selection.is_enabled(name) {
             continue;
         }
         let Some(meta) = CATALOG.get(name) else {
             continue;
         };
+        let severity = settings
+            .severity
+            .get(*name)
+            .copied()
+            .unwrap_or(meta.severity);
         let mut diags = Vec::new();
         check(&ctx, &mut diags);
         findings.extend(diags.into_iter().map(|d| Finding {
             rule: meta,
-            severity: meta.severity,
+            severity,
             message: d.message,
             primary: d.primary,
             secondary: d.secondary,
@@ -269,6 +309,10 @@ pub fn run(model: &Model, settings: &Settings, selection: &Selection) -> Vec<Fin
             help: d.help,
         }));
     }
+    findings
+}
+
+fn sort_and_dedup(findings: &mut Vec<Finding>) {
     findings.sort_by(|a, b| {
         (a.primary, a.rule.name.as_str(), &a.resource, &a.message).cmp(&(
             b.primary,
@@ -284,5 +328,4 @@ pub fn run(model: &Model, settings: &Settings, selection: &Selection) -> Vec<Fin
             && a.message == b.message
             && a.resource == b.resource
     });
-    findings
 }

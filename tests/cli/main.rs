@@ -9,6 +9,7 @@
 use assert_cmd::Command;
 use predicates::prelude::*;
 
+mod adoption;
 mod formats;
 
 fn trailcheck() -> Command {
@@ -246,6 +247,10 @@ fn help_documents_every_check_flag() {
         "--disable",
         "--var",
         "--var-file",
+        "--config",
+        "--no-config",
+        "--baseline",
+        "--write-baseline",
     ] {
         assert!(stdout.contains(flag), "--help lacks {flag}");
     }

@@ -6,6 +6,7 @@ mod eval;
 mod functions;
 mod lower;
 pub(crate) mod modules;
+mod suppress;
 mod value;
 
 use crate::model::{self, InputError, Model};
@@ -87,6 +88,14 @@ pub(crate) fn load(files: &[PathBuf], opts: &TfOptions, sources: SourceMap) -> (
     // Parse errors are reported once per file, whichever roots reached the module.
     for m in &modules {
         model.input_errors.extend(m.errors.iter().cloned());
+    }
+    // Suppression comments, once per file, including modules loaded on demand.
+    for m in loader.modules() {
+        for f in &m.files {
+            model
+                .suppressions
+                .extend(suppress::collect(&f.source, &f.body));
+        }
     }
     (model, loader.into_sources())
 }

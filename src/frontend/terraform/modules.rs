@@ -210,6 +210,17 @@ impl Loader {
         m
     }
 
+    /// Every module read so far (discovered or loaded on demand), ordered by directory.
+    pub(crate) fn modules(&self) -> Vec<Arc<Module>> {
+        let mut all: Vec<Arc<Module>> = self
+            .cache
+            .lock()
+            .map(|c| c.values().cloned().collect())
+            .unwrap_or_default();
+        all.sort_by(|a, b| a.dir.cmp(&b.dir));
+        all
+    }
+
     /// The module in `dir`, loading it from disk if it was not discovered up front.
     pub(crate) fn module(&self, dir: &Path) -> Option<Arc<Module>> {
         let dir = normalize(dir);
