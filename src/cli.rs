@@ -19,6 +19,19 @@ pub enum Command {
     Check(Box<CheckArgs>),
     /// List the rule catalog or explain one rule.
     Rules(RulesArgs),
+    /// Write a commented starter `.trailcheck.yaml` into a directory.
+    Init(InitArgs),
+}
+
+#[derive(Debug, clap::Args)]
+pub struct InitArgs {
+    /// Directory to write `.trailcheck.yaml` into.
+    #[arg(default_value = ".")]
+    pub dir: PathBuf,
+
+    /// Overwrite an existing `.trailcheck.yaml`.
+    #[arg(long)]
+    pub force: bool,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]

@@ -15,6 +15,7 @@ pub mod rules;
 pub mod source;
 
 mod explain;
+pub mod init;
 
 /// What a command concluded, mapped by `main` to the process exit code.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -46,5 +47,6 @@ pub fn run(args: cli::Args) -> miette::Result<Outcome> {
     match args.command {
         cli::Command::Check(a) => check::run(&a),
         cli::Command::Rules(a) => explain::run(&a),
+        cli::Command::Init(a) => init::run(&a),
     }
 }

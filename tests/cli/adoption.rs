@@ -160,3 +160,48 @@ fn baseline_accepts_known_findings_across_line_shifts_and_reports_new_ones() {
     .unwrap();
     run(&["check", "repo", "--baseline", "bad.json"], 2);
 }
+
+fn config_schema() -> jsonschema::Validator {
+    let text = std::fs::read_to_string("docs/config.schema.json").unwrap();
+    jsonschema::validator_for(&serde_json::from_str(&text).unwrap()).unwrap()
+}
+
+/// YAML → JSON through serde_json (the configs here are plain YAML).
+fn yaml_to_json(text: &str) -> serde_json::Value {
+    let v: serde_json::Value = serde_saphyr::from_str(text).unwrap();
+    if v.is_null() {
+        serde_json::json!({})
+    } else {
+        v
+    }
+}
+
+#[test]
+fn init_writes_a_commented_config_that_loads_and_matches_the_schema() {
+    let tmp = tempfile::tempdir().unwrap();
+    trailcheck().arg("init").arg(tmp.path()).assert().code(0);
+    let path = tmp.path().join(".trailcheck.yaml");
+    let text = std::fs::read_to_string(&path).unwrap();
+    assert!(
+        text.lines()
+            .filter(|l| l.trim_start().starts_with('#'))
+            .count()
+            > 10
+    );
+    trailcheck::config::Config::load(&path).unwrap();
+    let schema = config_schema();
+    let doc = yaml_to_json(&text);
+    assert!(schema.is_valid(&doc), "{doc}");
+    // Refuses to overwrite without --force.
+    trailcheck().arg("init").arg(tmp.path()).assert().code(2);
+    trailcheck()
+        .args(["init", "--force"])
+        .arg(tmp.path())
+        .assert()
+        .code(0);
+    // The checked-in configs match the schema too; a typo does not.
+    let p = "fixtures/cli/suppressions/.trailcheck.yaml";
+    let doc = yaml_to_json(&std::fs::read_to_string(p).unwrap());
+    assert!(schema.is_valid(&doc), "{p}");
+    assert!(!schema.is_valid(&serde_json::json!({"rules": {"disabel": []}})));
+}
