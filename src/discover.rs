@@ -51,7 +51,10 @@ pub fn discover(paths: &[PathBuf]) -> Discovered {
                     .parent()
                     .filter(|d| !d.as_os_str().is_empty())
                     .unwrap_or(Path::new("."));
-                if classify(p) == Some(SourceKind::Terraform) {
+                if matches!(
+                    classify(p),
+                    Some(SourceKind::Terraform | SourceKind::TerraformVars)
+                ) {
                     walk(parent, Some(1), &mut out);
                 }
             }
