@@ -131,6 +131,12 @@ fn rule_descriptor(r: &RuleMeta) -> Value {
     })
 }
 
+/// `tool.driver.rules`: the whole catalog (committed as `docs/sarif-rules.json`).
+#[must_use]
+pub fn rules_table() -> Value {
+    Value::Array(CATALOG.iter().map(rule_descriptor).collect())
+}
+
 #[must_use]
 pub fn render(report: &Report<'_>) -> String {
     let rules: Vec<&RuleMeta> = CATALOG.iter().collect();
@@ -214,7 +220,7 @@ pub fn render(report: &Report<'_>) -> String {
                     "name": "trailcheck",
                     "semanticVersion": env!("CARGO_PKG_VERSION"),
                     "informationUri": env!("CARGO_PKG_REPOSITORY"),
-                    "rules": rules.iter().map(|r| rule_descriptor(r)).collect::<Vec<_>>(),
+                    "rules": rules_table(),
                 },
             },
             "columnKind": "unicodeCodePoints",

@@ -6,6 +6,7 @@
 pub mod baseline;
 pub mod catalog;
 mod checks;
+pub mod docs;
 mod helpers;
 pub mod suppress;
 
