@@ -188,9 +188,15 @@ pub(crate) fn run(args: &CheckArgs) -> miette::Result<Outcome> {
         exact_files: false,
         ignores: Vec::new(),
     };
-    if let Some(config) = load_config(args, &paths)? {
-        apply_config(&config, &mut opts)?;
+    let config = load_config(args, &paths)?;
+    if let Some(config) = &config {
+        apply_config(config, &mut opts)?;
     }
+    let mut rule_dirs = args.rule_dirs.clone();
+    if let Some(c) = &config {
+        rule_dirs.extend(c.extra_rules.iter().map(|d| c.root.join(d)));
+    }
+    opts.settings.user_rules = load_user_rules(&rule_dirs)?;
     let analysis = analyze(&paths, &opts)
         .map_err(|e| miette!(help = "check that the path exists and is readable", "{e}"))?;
     if args.dump_model {
@@ -387,4 +393,32 @@ fn filter_baseline(
         );
     }
     Ok(kept)
+}
+
+/// Loads user rules from directories; a broken rule file is a usage error.
+///
+/// # Errors
+/// An unreadable directory or a rule file that does not parse.
+pub fn load_user_rules(
+    dirs: &[PathBuf],
+) -> miette::Result<Vec<std::sync::Arc<rules::user::UserRule>>> {
+    let mut out: Vec<std::sync::Arc<rules::user::UserRule>> = Vec::new();
+    for d in dirs {
+        for r in rules::user::load_dir(d).map_err(|e| {
+            miette!(
+                help = "see docs/user-rules.md for the rule file format",
+                "invalid user rule: {e}"
+            )
+        })? {
+            if out.iter().any(|o| o.meta.name == r.meta.name) {
+                return Err(miette!(
+                    "user rule {:?} is defined twice ({})",
+                    r.meta.name,
+                    r.path.display()
+                ));
+            }
+            out.push(std::sync::Arc::new(r));
+        }
+    }
+    Ok(out)
 }

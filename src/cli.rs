@@ -129,6 +129,10 @@ pub struct CheckArgs {
     /// with --baseline report only new findings.
     #[arg(long, value_name = "FILE")]
     pub write_baseline: Option<PathBuf>,
+    /// Load user rules (declarative YAML, see docs/user-rules.md) from this directory, in
+    /// addition to the config's `extra_rules` (repeatable).
+    #[arg(long = "rules", value_name = "DIR")]
+    pub rule_dirs: Vec<PathBuf>,
 }
 
 #[derive(Debug, clap::Args)]
@@ -149,5 +153,11 @@ pub enum RulesCommand {
     Explain {
         /// Rule name (`trail-single-region`) or id (`CT001`).
         rule: String,
+    },
+    /// Run the `tests:` cases of user rules; exit 1 if any case does not give its
+    /// expected outcome.
+    Test {
+        /// Directories of user rules [default: the config's `extra_rules`].
+        dirs: Vec<PathBuf>,
     },
 }

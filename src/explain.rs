@@ -111,6 +111,7 @@ pub(crate) fn run(args: &RulesArgs) -> miette::Result<Outcome> {
             })?;
             print(&explain(r));
         }
+        Some(RulesCommand::Test { dirs }) => return crate::rule_tests::run(dirs),
     }
     Ok(Outcome::Clean)
 }

@@ -16,6 +16,7 @@ pub mod source;
 
 mod explain;
 pub mod init;
+mod rule_tests;
 
 /// What a command concluded, mapped by `main` to the process exit code.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

@@ -6,9 +6,11 @@
 pub mod baseline;
 pub mod catalog;
 mod checks;
+pub mod condition;
 pub mod docs;
 mod helpers;
 pub mod suppress;
+pub mod user;
 
 use crate::model::Model;
 use crate::source::Span;
@@ -136,6 +138,8 @@ pub struct Settings {
     pub min_retention_days: i64,
     /// Severity overrides by rule name (config `rules.severity`).
     pub severity: std::collections::BTreeMap<String, Severity>,
+    /// User rules (`--rules DIR`, config `extra_rules`).
+    pub user_rules: Vec<std::sync::Arc<user::UserRule>>,
 }
 
 impl Default for Settings {
@@ -143,6 +147,7 @@ impl Default for Settings {
         Settings {
             min_retention_days: 365,
             severity: std::collections::BTreeMap::new(),
+            user_rules: Vec::new(),
         }
     }
 }
@@ -267,7 +272,7 @@ impl Selection {
 #[must_use]
 pub fn run(model: &Model, settings: &Settings, selection: &Selection) -> Vec<Finding> {
     let mut findings = run_checks(model, settings, selection, &[], false);
-    let uses = suppress::apply(model, selection, &mut findings);
+    let uses = suppress::apply(model, settings, selection, &mut findings);
     findings.extend(run_checks(model, settings, selection, &uses, true));
     sort_and_dedup(&mut findings);
     findings
@@ -286,6 +291,29 @@ fn run_checks(
         suppressions: uses,
     };
     let mut findings = Vec::new();
+    if !suppression_rules && !settings.user_rules.is_empty() {
+        let view = condition::ModelView::new(model);
+        for rule in &settings.user_rules {
+            let name = rule.meta.name.as_str();
+            if !selection.is_enabled(name) {
+                continue;
+            }
+            let severity = settings
+                .severity
+                .get(name)
+                .copied()
+                .unwrap_or(rule.meta.severity);
+            findings.extend(rule.check(model, &view).into_iter().map(|d| Finding {
+                rule: rule.meta,
+                severity,
+                message: d.message,
+                primary: d.primary,
+                secondary: d.secondary,
+                resource: d.resource,
+                help: d.help,
+            }));
+        }
+    }
     for (name, check) in REGISTRY {
         if SUPPRESSION_RULES.contains(name) != suppression_rules || !selection.is_enabled(name) {
             continue;

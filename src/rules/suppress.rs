@@ -4,8 +4,19 @@
 //! span lies inside its target. What each suppression matched is returned so the rules
 //! `suppression-unused` and `suppression-missing-reason` can report on it.
 
-use super::{Finding, Selection, CATALOG};
+use super::{Finding, RuleMeta, Selection, Settings, CATALOG};
 use crate::model::Model;
+
+/// The rule a suppression names: built-in (name or id) or a user rule.
+fn named<'a>(name: &str, settings: &'a Settings) -> Option<&'a RuleMeta> {
+    CATALOG.find(name).or_else(|| {
+        settings
+            .user_rules
+            .iter()
+            .map(|u| u.meta)
+            .find(|m| m.name == name || m.id.eq_ignore_ascii_case(name))
+    })
+}
 
 /// How one suppression fared.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -20,11 +31,16 @@ pub enum Use {
     UnknownRule,
 }
 
-pub(super) fn apply(model: &Model, selection: &Selection, findings: &mut Vec<Finding>) -> Vec<Use> {
+pub(super) fn apply(
+    model: &Model,
+    settings: &Settings,
+    selection: &Selection,
+    findings: &mut Vec<Finding>,
+) -> Vec<Use> {
     let mut uses: Vec<Use> = model
         .suppressions
         .iter()
-        .map(|s| match CATALOG.find(&s.rule) {
+        .map(|s| match named(&s.rule, settings) {
             None => Use::UnknownRule,
             Some(r) if selection.is_enabled(&r.name) => Use::Unused,
             Some(_) => Use::RuleNotRun,
@@ -38,7 +54,7 @@ pub(super) fn apply(model: &Model, selection: &Selection, findings: &mut Vec<Fin
                 && t.start <= f.primary.start
                 && f.primary.end <= t.end
                 && !t.is_empty();
-            if inside && CATALOG.find(&s.rule).is_some_and(|r| r.name == f.rule.name) {
+            if inside && named(&s.rule, settings).is_some_and(|r| r.name == f.rule.name) {
                 uses[i] = Use::Used;
                 keep = false;
             }

@@ -11,6 +11,7 @@ use predicates::prelude::*;
 
 mod adoption;
 mod formats;
+mod user_rules;
 
 fn trailcheck() -> Command {
     let mut c = Command::cargo_bin("trailcheck").unwrap();
