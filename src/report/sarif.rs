@@ -89,7 +89,13 @@ fn rule_descriptor(r: &RuleMeta) -> Value {
         .split_whitespace()
         .collect::<Vec<_>>()
         .join(" ");
-    let mut markdown = format!("{}\n", r.description.trim_end());
+    // User rules may have no description: the title stands in.
+    let (first_paragraph, description) = if first_paragraph.is_empty() {
+        (r.title.clone(), r.title.as_str())
+    } else {
+        (first_paragraph, r.description.trim_end())
+    };
+    let mut markdown = format!("{description}\n");
     if let Some(tf) = &r.remediation.terraform {
         markdown.push_str(&format!(
             "\n**Terraform**\n\n```hcl\n{}\n```\n",
@@ -110,13 +116,12 @@ fn rule_descriptor(r: &RuleMeta) -> Value {
     ];
     tags.extend(r.references.checkov.iter().cloned());
     tags.extend(r.references.trivy.iter().cloned());
-    json!({
+    let mut d = json!({
         "id": r.name,
         "name": pascal(&r.name),
         "shortDescription": { "text": sentence(&r.title) },
         "fullDescription": { "text": sentence(&first_paragraph) },
-        "help": { "text": r.description.trim_end(), "markdown": markdown },
-        "helpUri": rule_url(&r.name),
+        "help": { "text": description, "markdown": markdown },
         "defaultConfiguration": { "level": level(r.severity) },
         "properties": {
             "security-severity": security_severity(r.severity),
@@ -128,7 +133,12 @@ fn rule_descriptor(r: &RuleMeta) -> Value {
             },
             "tags": tags,
         },
-    })
+    });
+    // User rules have no page in trailcheck's docs.
+    if r.since != "user" {
+        d["helpUri"] = json!(rule_url(&r.name));
+    }
+    d
 }
 
 /// `tool.driver.rules`: the whole catalog (committed as `docs/sarif-rules.json`).
@@ -139,7 +149,13 @@ pub fn rules_table() -> Value {
 
 #[must_use]
 pub fn render(report: &Report<'_>) -> String {
-    let rules: Vec<&RuleMeta> = CATALOG.iter().collect();
+    let mut rules: Vec<&RuleMeta> = CATALOG.iter().collect();
+    // User rules that fired follow the catalog, so every result has its rule.
+    for f in report.findings {
+        if !rules.iter().any(|r| r.name == f.rule.name) {
+            rules.push(f.rule);
+        }
+    }
     let index: BTreeMap<&str, usize> = rules
         .iter()
         .enumerate()
@@ -220,7 +236,7 @@ pub fn render(report: &Report<'_>) -> String {
                     "name": "trailcheck",
                     "semanticVersion": env!("CARGO_PKG_VERSION"),
                     "informationUri": env!("CARGO_PKG_REPOSITORY"),
-                    "rules": rules_table(),
+                    "rules": rules.iter().map(|r| rule_descriptor(r)).collect::<Vec<_>>(),
                 },
             },
             "columnKind": "unicodeCodePoints",

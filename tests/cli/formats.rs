@@ -18,7 +18,7 @@ fn sarif_schema() -> jsonschema::Validator {
     jsonschema::validator_for(&schema).unwrap()
 }
 
-fn assert_valid_sarif(text: &str) {
+pub(crate) fn assert_valid_sarif(text: &str) {
     let doc: serde_json::Value = serde_json::from_str(text).unwrap();
     let validator = sarif_schema();
     let errors: Vec<String> = validator

@@ -301,6 +301,10 @@ fn every_flag_of_every_command_is_explained() {
         }
     }
     let mut missing = Vec::new();
-    walk(&trailcheck::cli::Args::command(), "trailcheck", &mut missing);
+    walk(
+        &trailcheck::cli::Args::command(),
+        "trailcheck",
+        &mut missing,
+    );
     assert!(missing.is_empty(), "arguments without help: {missing:?}");
 }

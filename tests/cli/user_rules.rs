@@ -96,3 +96,31 @@ fn user_rules_report_like_built_in_rules_and_can_be_suppressed() {
     );
     assert!(!rules.contains(&"suppression-unused"), "{rules:?}");
 }
+
+#[test]
+fn sarif_lists_user_rules_that_fired() {
+    let out = trailcheck()
+        .args([
+            "check",
+            "fixtures/examples",
+            "--rules",
+            "docs/examples/rules",
+            "--format",
+            "sarif",
+        ])
+        .assert()
+        .code(1);
+    let text = String::from_utf8(out.get_output().stdout.clone()).unwrap();
+    super::formats::assert_valid_sarif(&text);
+    let doc: serde_json::Value = serde_json::from_str(&text).unwrap();
+    let rules = doc["runs"][0]["tool"]["driver"]["rules"]
+        .as_array()
+        .unwrap();
+    for res in doc["runs"][0]["results"].as_array().unwrap() {
+        let i = res["ruleIndex"].as_u64().unwrap() as usize;
+        assert_eq!(rules[i]["id"], res["ruleId"]);
+    }
+    assert!(rules
+        .iter()
+        .any(|r| r["id"] == "trail-naming-convention-violated"));
+}
