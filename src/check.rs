@@ -299,6 +299,15 @@ fn apply_config(config: &Config, opts: &mut Options) -> miette::Result<()> {
     }
     let root = absolute(&config.root);
     for ignore in &config.ignore {
+        if ignore.reason.as_deref().is_none_or(|r| r.trim().is_empty()) {
+            // Like an inline suppression without a reason: allowed, but said out loud.
+            let _ = writeln!(
+                std::io::stderr().lock(),
+                "warning: {} ignores {} without a reason",
+                crate::config::FILE_NAME,
+                ignore.rule
+            );
+        }
         let rule = resolve_rules(std::slice::from_ref(&ignore.rule))
             .wrap_err_with(|| in_config("ignore"))?
             .pop()

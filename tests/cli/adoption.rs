@@ -49,7 +49,7 @@ fn suppressions_and_config_ignores_apply_and_are_reported_when_bad() {
 }
 
 #[test]
-fn an_invalid_config_is_a_usage_error() {
+fn an_invalid_config_is_a_usage_error_and_a_reasonless_ignore_a_warning() {
     let tmp = tempfile::tempdir().unwrap();
     let cfg = tmp.path().join("c.yaml");
     std::fs::write(&cfg, "rules:\n  disabel: [x]\n").unwrap();
@@ -58,6 +58,15 @@ fn an_invalid_config_is_a_usage_error() {
         .arg(&cfg)
         .assert()
         .code(2);
+    std::fs::write(&cfg, "ignore:\n  - rule: CT001\n").unwrap();
+    trailcheck()
+        .args(["check", "fixtures/cli/suppressions", "--config"])
+        .arg(&cfg)
+        .assert()
+        .code(1)
+        .stderr(predicates::str::contains(
+            "warning: .trailcheck.yaml ignores CT001 without a reason",
+        ));
     std::fs::write(&cfg, "rules:\n  disable: [no-such-rule]\n").unwrap();
     trailcheck()
         .args(["check", "fixtures/cli/suppressions", "--config"])
