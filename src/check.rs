@@ -126,13 +126,23 @@ fn severity_threshold(f: FailOn) -> Severity {
     }
 }
 
-/// Resolves rule names or ids; an unknown one is a usage error that lists the catalog.
-fn resolve_rules(names: &[String]) -> miette::Result<Vec<String>> {
+/// Resolves rule names or ids (built-in or user rules); an unknown one is a usage error
+/// that lists the catalog.
+fn resolve_rules(
+    names: &[String],
+    user: &[std::sync::Arc<rules::user::UserRule>],
+) -> miette::Result<Vec<String>> {
     names
         .iter()
         .map(|n| {
+            let n = n.trim();
             CATALOG
-                .find(n.trim())
+                .find(n)
+                .or_else(|| {
+                    user.iter()
+                        .map(|u| u.meta)
+                        .find(|m| m.name == n || m.id.eq_ignore_ascii_case(n))
+                })
                 .map(|r| r.name.clone())
                 .ok_or_else(|| {
                     miette!(
@@ -174,29 +184,32 @@ pub(crate) fn run(args: &CheckArgs) -> miette::Result<Outcome> {
             ));
         }
     }
+    let config = load_config(args, &paths)?;
+    let mut rule_dirs = args.rule_dirs.clone();
+    if let Some(c) = &config {
+        rule_dirs.extend(c.extra_rules.iter().map(|d| c.root.join(d)));
+    }
+    let user_rules = load_user_rules(&rule_dirs)?;
     let mut opts = Options {
         terraform: TfOptions {
             vars: parse_vars(&args.vars)?,
             var_files: args.var_files.clone(),
         },
         selection: Selection {
-            only: resolve_rules(&args.select)?,
-            enable: resolve_rules(&args.enable)?,
-            disable: resolve_rules(&args.disable)?,
+            only: resolve_rules(&args.select, &user_rules)?,
+            enable: resolve_rules(&args.enable, &user_rules)?,
+            disable: resolve_rules(&args.disable, &user_rules)?,
         },
-        settings: Settings::default(),
+        settings: Settings {
+            user_rules,
+            ..Settings::default()
+        },
         exact_files: false,
         ignores: Vec::new(),
     };
-    let config = load_config(args, &paths)?;
     if let Some(config) = &config {
         apply_config(config, &mut opts)?;
     }
-    let mut rule_dirs = args.rule_dirs.clone();
-    if let Some(c) = &config {
-        rule_dirs.extend(c.extra_rules.iter().map(|d| c.root.join(d)));
-    }
-    opts.settings.user_rules = load_user_rules(&rule_dirs)?;
     let analysis = analyze(&paths, &opts)
         .map_err(|e| miette!(help = "check that the path exists and is readable", "{e}"))?;
     if args.dump_model {
@@ -276,6 +289,8 @@ fn load_config(args: &CheckArgs, paths: &[PathBuf]) -> miette::Result<Option<Con
 /// Command-line `--enable`/`--disable` win over the config.
 fn apply_config(config: &Config, opts: &mut Options) -> miette::Result<()> {
     let in_config = |what: &str| format!("in {} ({what})", crate::config::FILE_NAME);
+    let user = opts.settings.user_rules.clone();
+    let resolve_rules = |names: &[String]| resolve_rules(names, &user);
     let enabled =
         resolve_rules(&config.rules.enable).wrap_err_with(|| in_config("rules.enable"))?;
     let disabled =

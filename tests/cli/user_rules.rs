@@ -124,3 +124,32 @@ fn sarif_lists_user_rules_that_fired() {
         .iter()
         .any(|r| r["id"] == "trail-naming-convention-violated"));
 }
+
+#[test]
+fn user_rules_can_be_selected_and_disabled_by_name_or_id() {
+    trailcheck()
+        .args([
+            "check",
+            "fixtures/examples",
+            "--rules",
+            "docs/examples/rules",
+            "--select",
+            "ORG001",
+        ])
+        .assert()
+        .code(1)
+        .stdout(predicate::str::contains("2 findings (2 low)"));
+    trailcheck()
+        .args([
+            "check",
+            "fixtures/examples",
+            "--rules",
+            "docs/examples/rules",
+            "--select",
+            "trail-naming-convention-violated",
+            "--disable",
+            "ORG001",
+        ])
+        .assert()
+        .code(0);
+}
