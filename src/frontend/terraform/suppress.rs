@@ -259,6 +259,30 @@ mod tests {
     }
 
     #[test]
+    fn lexer_never_panics_on_hostile_or_truncated_text() {
+        let mut inputs: Vec<String> = std::fs::read_dir("fixtures/garbage")
+            .map(|rd| {
+                rd.filter_map(Result::ok)
+                    .filter_map(|e| std::fs::read(e.path()).ok())
+                    .map(|b| String::from_utf8_lossy(&b).into_owned())
+                    .collect()
+            })
+            .unwrap_or_default();
+        let sample =
+            "a = \"é${x[\"#\"]}\\\"\" # c\nb = <<-EOT\n ${y} # no\n  EOT\n/* é */ c = 1 // d\n";
+        for end in 0..=sample.len() {
+            if let Some(prefix) = sample.get(..end) {
+                inputs.push(prefix.to_owned());
+            }
+        }
+        for text in &inputs {
+            for c in comments(text) {
+                assert!(c.start <= c.end && c.end <= text.len());
+            }
+        }
+    }
+
+    #[test]
     fn suppression_targets_the_resource_or_the_attribute() {
         let src = "# trailcheck:ignore trail-single-region regional by design\n# another comment\nresource \"aws_cloudtrail\" \"t\" {\n  name = \"x\" # trailcheck:ignore CT101 tested\n  # trailcheck:ignore logs-not-kms-encrypted\n  s3_bucket_name = \"b\"\n}\n";
         let file = SourceFile::new(crate::source::SourceId(0), "a.tf".into(), src);
