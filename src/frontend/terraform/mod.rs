@@ -89,14 +89,9 @@ pub(crate) fn load(files: &[PathBuf], opts: &TfOptions, sources: SourceMap) -> (
     for m in &modules {
         model.input_errors.extend(m.errors.iter().cloned());
     }
-    // Suppression comments, once per file, including modules loaded on demand.
-    for m in loader.modules() {
-        for f in &m.files {
-            model
-                .suppressions
-                .extend(suppress::collect(&f.source, &f.body));
-        }
-    }
+    // Each root reports the suppressions of the files it reached: once per file.
+    model.suppressions.sort_by_key(|s| s.span);
+    model.suppressions.dedup_by_key(|s| s.span);
     (model, loader.into_sources())
 }
 
@@ -130,6 +125,8 @@ fn evaluate_root(root: &Arc<Module>, loader: &Loader, opts: &TfOptions) -> Model
         lower.resource(r, &mut model);
     }
     model.input_errors.extend(errors);
+    // While the syntax trees are at hand: the suppression comments of every file parsed.
+    model.suppressions.extend(loader.suppressions());
     model::link::link(&mut model);
     model
 }

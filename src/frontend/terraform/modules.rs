@@ -38,6 +38,8 @@ pub(crate) struct Module {
     pub(crate) files: Vec<ParsedFile>,
     pub(crate) errors: Vec<InputError>,
     pub(crate) index: ModuleIndex,
+    /// Suppression comments of the module's files, found once when it is parsed.
+    pub(crate) suppressions: Vec<crate::model::Suppression>,
 }
 
 impl Module {
@@ -87,11 +89,16 @@ impl Module {
                 }
             }
         }
+        let suppressions = files
+            .iter()
+            .flat_map(|f| super::suppress::collect(&f.source, &f.body))
+            .collect();
         Module {
             dir,
             files,
             errors,
             index,
+            suppressions,
         }
     }
 
@@ -210,15 +217,18 @@ impl Loader {
         m
     }
 
-    /// Every module read so far (discovered or loaded on demand), ordered by directory.
-    pub(crate) fn modules(&self) -> Vec<Arc<Module>> {
-        let mut all: Vec<Arc<Module>> = self
+    /// The suppression comments of every file of every module read so far.
+    pub(crate) fn suppressions(&self) -> Vec<crate::model::Suppression> {
+        let mut modules: Vec<Arc<Module>> = self
             .cache
             .lock()
             .map(|c| c.values().cloned().collect())
             .unwrap_or_default();
-        all.sort_by(|a, b| a.dir.cmp(&b.dir));
-        all
+        modules.sort_by(|a, b| a.dir.cmp(&b.dir));
+        modules
+            .iter()
+            .flat_map(|m| m.suppressions.iter().cloned())
+            .collect()
     }
 
     /// The module in `dir`, loading it from disk if it was not discovered up front.
