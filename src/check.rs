@@ -184,7 +184,7 @@ pub(crate) fn run(args: &CheckArgs) -> miette::Result<Outcome> {
             ));
         }
     }
-    let config = load_config(args, &paths)?;
+    let config = find_config(args, &paths)?;
     let mut rule_dirs = args.rule_dirs.clone();
     if let Some(c) = &config {
         rule_dirs.extend(c.extra_rules.iter().map(|d| c.root.join(d)));
@@ -266,7 +266,7 @@ pub(crate) fn run(args: &CheckArgs) -> miette::Result<Outcome> {
 
 /// The config named by `--config`, or the `.trailcheck.yaml` found upward from the first
 /// path (none with `--no-config`).
-fn load_config(args: &CheckArgs, paths: &[PathBuf]) -> miette::Result<Option<Config>> {
+fn find_config(args: &CheckArgs, paths: &[PathBuf]) -> miette::Result<Option<Config>> {
     if args.no_config {
         return Ok(None);
     }

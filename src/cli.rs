@@ -129,6 +129,7 @@ pub struct CheckArgs {
     /// with --baseline report only new findings.
     #[arg(long, value_name = "FILE")]
     pub write_baseline: Option<PathBuf>,
+
     /// Load user rules (declarative YAML, see docs/user-rules.md) from this directory, in
     /// addition to the config's `extra_rules` (repeatable).
     #[arg(long = "rules", value_name = "DIR")]
