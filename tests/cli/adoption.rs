@@ -25,8 +25,12 @@ fn suppressions_and_config_ignores_apply_and_are_reported_when_bad() {
     let json = json_of(&out);
     insta::assert_debug_snapshot!("suppressions_with_config", rules_of(&json));
     // The config lowered suppression-unused to low.
-    let unused = &json["findings"].as_array().unwrap()[1];
-    assert_eq!(unused["rule"], "suppression-unused");
+    let unused = json["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|f| f["rule"] == "suppression-unused")
+        .unwrap();
     assert_eq!(unused["severity"], "low");
     // Without the config, the path ignore and the disabled rules are back.
     let out = trailcheck()
@@ -104,13 +108,17 @@ fn baseline_accepts_known_findings_across_line_shifts_and_reports_new_ones() {
             .code(code);
         String::from_utf8(out.get_output().stdout.clone()).unwrap()
     };
+    let all: serde_json::Value =
+        serde_json::from_str(&run(&["check", "repo", "--format", "json"], 1)).unwrap();
+    let total = all["findings"].as_array().unwrap().len();
+    assert!(total > 0);
     // Writing a baseline exits 0 whatever is found.
     run(&["check", "repo", "--write-baseline", "baseline.json"], 0);
     let text = std::fs::read_to_string(tmp.path().join("baseline.json")).unwrap();
     let doc: serde_json::Value = serde_json::from_str(&text).unwrap();
     assert_eq!(doc["schema"], "trailcheck/baseline/v1");
     let entries = doc["findings"].as_array().unwrap();
-    assert_eq!(entries.len(), 8);
+    assert_eq!(entries.len(), total);
     let fps: Vec<&str> = entries
         .iter()
         .map(|e| e["fingerprint"].as_str().unwrap())
