@@ -4,7 +4,8 @@ use crate::cli::{CheckArgs, FailOn, Format};
 use crate::config::Config;
 use crate::frontend::TfOptions;
 use crate::model::{InputError, Model};
-use crate::report::{human, json, Report};
+use crate::report::{github, human, json, junit, markdown, sarif, Report};
+use crate::rules::baseline::{self, Baseline};
 use crate::rules::{self, Finding, Selection, Settings, Severity, CATALOG};
 use crate::simulate::cost::{CostLine, Profile};
 use crate::simulate::{Context, Simulation};
@@ -12,7 +13,7 @@ use crate::source::{SourceMap, Span};
 use crate::Outcome;
 use miette::{miette, IntoDiagnostic, WrapErr};
 use std::io::Write;
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 
 /// The result of analysing some paths: the model, the sources it came from, the findings.
 pub struct Analysis {
@@ -40,6 +41,54 @@ pub struct Options {
     pub no_config_search: bool,
     /// Workload profile for cost estimates (default: the documented defaults).
     pub profile: Option<Profile>,
+    /// Config-file ignores (`ignore:` in `.trailcheck.yaml`).
+    pub ignores: Vec<Ignore>,
+}
+
+/// One config-file ignore: a rule (by name) and path globs relative to the config file's
+/// directory (no globs: everywhere).
+#[derive(Debug, Clone)]
+pub struct Ignore {
+    pub rule: String,
+    pub globs: Option<globset::GlobSet>,
+    pub root: PathBuf,
+}
+
+impl Ignore {
+    fn covers(&self, f: &Finding, sources: &SourceMap) -> bool {
+        if f.rule.name != self.rule {
+            return false;
+        }
+        let Some(globs) = &self.globs else {
+            return true;
+        };
+        let Some(file) = sources.get(f.primary.source) else {
+            return false;
+        };
+        let abs = absolute(&file.path);
+        abs.strip_prefix(&self.root)
+            .is_ok_and(|rel| globs.is_match(rel))
+    }
+}
+
+/// An absolute, lexically normalized path (no file system access: files may be gone).
+fn absolute(p: &std::path::Path) -> PathBuf {
+    let joined = if p.is_absolute() {
+        p.to_path_buf()
+    } else {
+        std::env::current_dir().unwrap_or_default().join(p)
+    };
+    let mut out = PathBuf::new();
+    for c in joined.components() {
+        match c {
+            std::path::Component::CurDir => {}
+            std::path::Component::ParentDir => {
+                out.pop();
+            }
+            other => out.push(other),
+        }
+    }
+    out
 }
 
 /// Discovers, loads and checks `paths`.
@@ -120,8 +169,10 @@ pub fn analyze(paths: &[PathBuf], opts: &Options) -> Result<Analysis, String> {
         costs: &costs,
         profile: &profile,
         sources: &sources,
+        suppressions: &[],
     };
-    let findings = rules::run(&ctx, &opts.selection);
+    let mut findings = rules::run(&ctx, &opts.selection);
+    findings.retain(|f| !opts.ignores.iter().any(|i| i.covers(f, &sources)));
     Ok(Analysis {
         model,
         sources,
@@ -142,13 +193,23 @@ fn severity_threshold(f: FailOn) -> Severity {
     }
 }
 
-/// Resolves rule names or ids; an unknown one is a usage error that lists the catalog.
-fn resolve_rules(names: &[String]) -> miette::Result<Vec<String>> {
+/// Resolves rule names or ids (built-in or user rules); an unknown one is a usage error
+/// that lists the catalog.
+fn resolve_rules(
+    names: &[String],
+    user: &[std::sync::Arc<rules::user::UserRule>],
+) -> miette::Result<Vec<String>> {
     names
         .iter()
         .map(|n| {
+            let n = n.trim();
             CATALOG
-                .find(n.trim())
+                .find(n)
+                .or_else(|| {
+                    user.iter()
+                        .map(|u| u.meta)
+                        .find(|m| m.name == n || m.id.eq_ignore_ascii_case(n))
+                })
                 .map(|r| r.name.clone())
                 .ok_or_else(|| {
                     miette!(
@@ -190,7 +251,13 @@ pub(crate) fn run(args: &CheckArgs) -> miette::Result<Outcome> {
             ));
         }
     }
-    let opts = Options {
+    let config = find_config(args, &paths)?;
+    let mut rule_dirs = args.rule_dirs.clone();
+    if let Some(c) = &config {
+        rule_dirs.extend(c.extra_rules.iter().map(|d| c.root.join(d)));
+    }
+    let user_rules = load_user_rules(&rule_dirs)?;
+    let mut opts = Options {
         terraform: TfOptions {
             vars: parse_vars(&args.vars)?,
             var_files: args.var_files.clone(),
@@ -201,16 +268,24 @@ pub(crate) fn run(args: &CheckArgs) -> miette::Result<Outcome> {
             ..crate::frontend::CfnOptions::default()
         },
         selection: Selection {
-            only: resolve_rules(&args.select)?,
-            enable: resolve_rules(&args.enable)?,
-            disable: resolve_rules(&args.disable)?,
+            only: resolve_rules(&args.select, &user_rules)?,
+            enable: resolve_rules(&args.enable, &user_rules)?,
+            disable: resolve_rules(&args.disable, &user_rules)?,
         },
-        settings: Settings::default(),
+        settings: Settings {
+            user_rules,
+            ..Settings::default()
+        },
         exact_files: false,
-        config: load_config(args.config.as_deref())?,
-        no_config_search: false,
+        config: config.clone(),
+        // The config was found (or refused with --no-config) above.
+        no_config_search: true,
         profile: load_profile(args.profile.as_deref())?,
+        ignores: Vec::new(),
     };
+    if let Some(config) = &config {
+        apply_config(config, &mut opts)?;
+    }
     let analysis = analyze(&paths, &opts)
         .map_err(|e| miette!(help = "check that the path exists and is readable", "{e}"))?;
     if args.dump_model {
@@ -218,10 +293,18 @@ pub(crate) fn run(args: &CheckArgs) -> miette::Result<Outcome> {
         let _ = writeln!(std::io::stdout().lock(), "{text}");
         return Ok(Outcome::Clean);
     }
+    let mut findings = analysis.findings;
+    let sources = analysis.sources;
+    if let Some(path) = &args.write_baseline {
+        write_baseline(path, &findings, &sources)?;
+    }
+    if let Some(path) = &args.baseline {
+        findings = filter_baseline(path, findings, &sources)?;
+    }
     let report = Report {
-        findings: &analysis.findings,
-        sources: &analysis.sources,
-        files: analysis.sources.len(),
+        findings: &findings,
+        sources: &sources,
+        files: sources.len(),
     };
     let text = match args.format {
         Format::Human => {
@@ -232,6 +315,10 @@ pub(crate) fn run(args: &CheckArgs) -> miette::Result<Outcome> {
             human::render(&report, style)
         }
         Format::Json => json::render(&report),
+        Format::Sarif => sarif::render(&report),
+        Format::Github => github::render(&report),
+        Format::Junit => junit::render(&report),
+        Format::Markdown => markdown::render(&report),
     };
     match &args.output {
         Some(path) => std::fs::write(path, text)
@@ -245,7 +332,7 @@ pub(crate) fn run(args: &CheckArgs) -> miette::Result<Outcome> {
     }
     let threshold = severity_threshold(args.fail_on);
     Ok(
-        if analysis.findings.iter().any(|f| f.severity >= threshold) {
+        if args.write_baseline.is_none() && findings.iter().any(|f| f.severity >= threshold) {
             Outcome::Findings
         } else {
             Outcome::Clean
@@ -332,4 +419,187 @@ pub(crate) fn simulate(args: &crate::cli::SimulateArgs) -> miette::Result<Outcom
     };
     write_output(args.output.as_deref(), &text)?;
     Ok(Outcome::Clean)
+}
+
+/// The config named by `--config`, or the `.trailcheck.yaml` found upward from the first
+/// path (none with `--no-config`).
+fn find_config(args: &CheckArgs, paths: &[PathBuf]) -> miette::Result<Option<Config>> {
+    if args.no_config {
+        return Ok(None);
+    }
+    let path = match &args.config {
+        Some(p) => Some(p.clone()),
+        None => paths.first().and_then(|p| Config::find(p)),
+    };
+    path.map(|p| {
+        Config::load(&p).map_err(|e| {
+            miette!(
+                help = "see docs/config.schema.json for the keys and values a config may hold",
+                "{e}"
+            )
+        })
+    })
+    .transpose()
+}
+
+/// Merges a config into the options: rule selection and severities, tunables, ignores.
+/// Command-line `--enable`/`--disable` win over the config.
+fn apply_config(config: &Config, opts: &mut Options) -> miette::Result<()> {
+    let in_config = |what: &str| format!("in {} ({what})", crate::config::FILE_NAME);
+    let user = opts.settings.user_rules.clone();
+    let resolve_rules = |names: &[String]| resolve_rules(names, &user);
+    let enabled =
+        resolve_rules(&config.rules.enable).wrap_err_with(|| in_config("rules.enable"))?;
+    let disabled =
+        resolve_rules(&config.rules.disable).wrap_err_with(|| in_config("rules.disable"))?;
+    // `--enable` on the command line wins over a `disable` in the config.
+    for name in disabled {
+        if !opts.selection.enable.contains(&name) && !opts.selection.disable.contains(&name) {
+            opts.selection.disable.push(name);
+        }
+    }
+    opts.selection.enable.extend(enabled);
+    for (rule, severity) in &config.rules.severity {
+        let name = resolve_rules(std::slice::from_ref(rule))
+            .wrap_err_with(|| in_config("rules.severity"))?;
+        for n in name {
+            opts.settings.severity.insert(n, *severity);
+        }
+    }
+    if let Some(days) = config.rules.min_retention_days {
+        opts.settings.min_retention_days = days;
+    }
+    let root = absolute(&config.root);
+    for ignore in &config.ignore {
+        if ignore.reason.as_deref().is_none_or(|r| r.trim().is_empty()) {
+            // Like an inline suppression without a reason: allowed, but said out loud.
+            let _ = writeln!(
+                std::io::stderr().lock(),
+                "warning: {} ignores {} without a reason",
+                crate::config::FILE_NAME,
+                ignore.rule
+            );
+        }
+        let rule = resolve_rules(std::slice::from_ref(&ignore.rule))
+            .wrap_err_with(|| in_config("ignore"))?
+            .pop()
+            .unwrap_or_default();
+        let globs = if ignore.paths.is_empty() {
+            None
+        } else {
+            let mut b = globset::GlobSetBuilder::new();
+            for p in &ignore.paths {
+                let glob = globset::GlobBuilder::new(p)
+                    .literal_separator(true)
+                    .build()
+                    .map_err(|e| {
+                        miette!("{}: invalid path glob {p:?}: {e}", in_config("ignore"))
+                    })?;
+                b.add(glob);
+            }
+            Some(b.build().into_diagnostic()?)
+        };
+        opts.ignores.push(Ignore {
+            rule,
+            globs,
+            root: root.clone(),
+        });
+    }
+    Ok(())
+}
+
+fn fingerprinted(findings: Vec<Finding>, sources: &SourceMap) -> Vec<(Finding, String)> {
+    let fps: Vec<String> = {
+        let report = Report {
+            findings: &findings,
+            sources,
+            files: sources.len(),
+        };
+        findings.iter().map(|f| report.fingerprint(f)).collect()
+    };
+    findings.into_iter().zip(fps).collect()
+}
+
+fn write_baseline(path: &Path, findings: &[Finding], sources: &SourceMap) -> miette::Result<()> {
+    let report = Report {
+        findings,
+        sources,
+        files: sources.len(),
+    };
+    let entries = findings
+        .iter()
+        .map(|f| baseline::Entry {
+            fingerprint: report.fingerprint(f),
+            rule: f.rule.name.clone(),
+            file: report.location(f).path,
+            resource: f.resource.clone(),
+            message: f.message.clone(),
+        })
+        .collect();
+    std::fs::write(path, Baseline::new(entries).to_json())
+        .into_diagnostic()
+        .wrap_err_with(|| format!("cannot write the baseline to {}", path.display()))?;
+    let _ = writeln!(
+        std::io::stderr().lock(),
+        "wrote {} finding(s) to the baseline {}",
+        findings.len(),
+        path.display()
+    );
+    Ok(())
+}
+
+fn filter_baseline(
+    path: &Path,
+    findings: Vec<Finding>,
+    sources: &SourceMap,
+) -> miette::Result<Vec<Finding>> {
+    let text = std::fs::read_to_string(path)
+        .into_diagnostic()
+        .wrap_err_with(|| format!("cannot read the baseline {}", path.display()))?;
+    let baseline = Baseline::parse(&text).map_err(|e| {
+        miette!(
+            help = "write a new one with --write-baseline",
+            "invalid baseline {}: {e}",
+            path.display()
+        )
+    })?;
+    let before = findings.len();
+    let kept = baseline.filter(fingerprinted(findings, sources));
+    let known = before - kept.len();
+    if known > 0 {
+        let _ = writeln!(
+            std::io::stderr().lock(),
+            "{known} known finding(s) accepted by the baseline {}",
+            path.display()
+        );
+    }
+    Ok(kept)
+}
+
+/// Loads user rules from directories; a broken rule file is a usage error.
+///
+/// # Errors
+/// An unreadable directory or a rule file that does not parse.
+pub fn load_user_rules(
+    dirs: &[PathBuf],
+) -> miette::Result<Vec<std::sync::Arc<rules::user::UserRule>>> {
+    let mut out: Vec<std::sync::Arc<rules::user::UserRule>> = Vec::new();
+    for d in dirs {
+        for r in rules::user::load_dir(d).map_err(|e| {
+            miette!(
+                help = "see docs/user-rules.md for the rule file format",
+                "invalid user rule: {e}"
+            )
+        })? {
+            if out.iter().any(|o| o.meta.name == r.meta.name) {
+                return Err(miette!(
+                    "user rule {:?} is defined twice ({})",
+                    r.meta.name,
+                    r.path.display()
+                ));
+            }
+            out.push(std::sync::Arc::new(r));
+        }
+    }
+    Ok(out)
 }

@@ -16,12 +16,25 @@ pub struct Args {
 #[derive(Debug, Subcommand)]
 pub enum Command {
     /// Check Terraform for CloudTrail problems (the rule catalog: `trailcheck rules list`).
-    Check(CheckArgs),
+    Check(Box<CheckArgs>),
     /// Run the declared trails through a simulated CloudTrail: what they capture in
     /// every account and region, where they deliver, and what they cost per month.
     Simulate(SimulateArgs),
     /// List the rule catalog or explain one rule.
     Rules(RulesArgs),
+    /// Write a commented starter `.trailcheck.yaml` into a directory.
+    Init(InitArgs),
+}
+
+#[derive(Debug, clap::Args)]
+pub struct InitArgs {
+    /// Directory to write `.trailcheck.yaml` into.
+    #[arg(default_value = ".")]
+    pub dir: PathBuf,
+
+    /// Overwrite an existing `.trailcheck.yaml`.
+    #[arg(long)]
+    pub force: bool,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
@@ -80,6 +93,23 @@ pub enum Format {
     Human,
     /// The versioned `trailcheck/v1` JSON document.
     Json,
+    /// SARIF 2.1.0 for GitHub code scanning (`github/codeql-action/upload-sarif`).
+    Sarif,
+    /// GitHub Actions workflow commands: annotations on the pull request.
+    Github,
+    /// JUnit XML: one failed test case per rule and resource, for CI dashboards.
+    Junit,
+    /// A Markdown summary for `$GITHUB_STEP_SUMMARY` and pull-request comments.
+    Markdown,
+}
+
+/// Formats of `trailcheck rules list`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum ListFormat {
+    /// One line per rule.
+    Human,
+    /// The catalog as a JSON array.
+    Json,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, ValueEnum)]
@@ -127,7 +157,7 @@ pub struct CheckArgs {
 
     /// Configuration file (rules, ignores, deployment context).
     /// [default: .trailcheck.yaml found upward from the first path]
-    #[arg(long, value_name = "FILE")]
+    #[arg(long, value_name = "FILE", conflicts_with = "no_config")]
     pub config: Option<PathBuf>,
 
     /// Workload profile (YAML or JSON) for the cost estimates in findings.
@@ -151,6 +181,25 @@ pub struct CheckArgs {
     /// unknown when not given.
     #[arg(long, value_name = "REGION")]
     pub region: Option<String>,
+
+    /// Ignore any `.trailcheck.yaml`.
+    #[arg(long)]
+    pub no_config: bool,
+
+    /// Report only findings that are not in this baseline file (written by
+    /// --write-baseline); known findings are counted on standard error.
+    #[arg(long, value_name = "FILE")]
+    pub baseline: Option<PathBuf>,
+
+    /// Write every current finding to this baseline file and exit 0, so that later runs
+    /// with --baseline report only new findings.
+    #[arg(long, value_name = "FILE")]
+    pub write_baseline: Option<PathBuf>,
+
+    /// Load user rules (declarative YAML, see docs/user-rules.md) from this directory, in
+    /// addition to the config's `extra_rules` (repeatable).
+    #[arg(long = "rules", value_name = "DIR")]
+    pub rule_dirs: Vec<PathBuf>,
 }
 
 #[derive(Debug, clap::Args)]
@@ -164,12 +213,18 @@ pub enum RulesCommand {
     /// List every rule: id, name, severity, category and title.
     List {
         /// Output format.
-        #[arg(long, value_enum, default_value_t = Format::Human)]
-        format: Format,
+        #[arg(long, value_enum, default_value_t = ListFormat::Human)]
+        format: ListFormat,
     },
     /// Print a rule's documentation: why it matters, how to fix it, references.
     Explain {
         /// Rule name (`trail-single-region`) or id (`CT001`).
         rule: String,
+    },
+    /// Run the `tests:` cases of user rules; exit 1 if any case does not give its
+    /// expected outcome.
+    Test {
+        /// Directories of user rules [default: the config's `extra_rules`].
+        dirs: Vec<PathBuf>,
     },
 }

@@ -55,7 +55,9 @@ pub fn discover(paths: &[PathBuf]) -> Discovered {
                     .filter(|d| !d.as_os_str().is_empty())
                     .unwrap_or(Path::new("."));
                 match classify(p) {
-                    Some(SourceKind::Terraform) => walk(parent, Some(1), &mut out),
+                    Some(SourceKind::Terraform | SourceKind::TerraformVars) => {
+                        walk(parent, Some(1), &mut out)
+                    }
                     Some(SourceKind::Other) => out.other.push(clean(p)),
                     _ => {}
                 }

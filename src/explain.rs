@@ -1,6 +1,6 @@
 //! `trailcheck rules list` and `rules explain NAME`: the embedded catalog, as users read it.
 
-use crate::cli::{Format, RulesArgs, RulesCommand};
+use crate::cli::{ListFormat, RulesArgs, RulesCommand};
 use crate::rules::{RuleMeta, CATALOG, REGISTRY};
 use crate::Outcome;
 use miette::miette;
@@ -68,7 +68,7 @@ pub(crate) fn run(args: &RulesArgs) -> miette::Result<Outcome> {
     match &args.command {
         None
         | Some(RulesCommand::List {
-            format: Format::Human,
+            format: ListFormat::Human,
         }) => {
             let mut s = String::new();
             let _ = writeln!(
@@ -94,7 +94,7 @@ pub(crate) fn run(args: &RulesArgs) -> miette::Result<Outcome> {
             print(&s);
         }
         Some(RulesCommand::List {
-            format: Format::Json,
+            format: ListFormat::Json,
         }) => {
             let rules: Vec<&RuleMeta> = registered().collect();
             print(&format!(
@@ -111,6 +111,7 @@ pub(crate) fn run(args: &RulesArgs) -> miette::Result<Outcome> {
             })?;
             print(&explain(r));
         }
+        Some(RulesCommand::Test { dirs }) => return crate::rule_tests::run(dirs),
     }
     Ok(Outcome::Clean)
 }

@@ -16,6 +16,8 @@ pub mod simulate;
 pub mod source;
 
 mod explain;
+pub mod init;
+mod rule_tests;
 
 /// What a command concluded, mapped by `main` to the process exit code.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -48,5 +50,6 @@ pub fn run(args: cli::Args) -> miette::Result<Outcome> {
         cli::Command::Check(a) => check::run(&a),
         cli::Command::Simulate(a) => check::simulate(&a),
         cli::Command::Rules(a) => explain::run(&a),
+        cli::Command::Init(a) => init::run(&a),
     }
 }

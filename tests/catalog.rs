@@ -83,3 +83,87 @@ fn every_rule_has_pass_and_fail_fixtures() {
         );
     }
 }
+
+/// Compares a generated file with its committed copy; `UPDATE_GENERATED=1` rewrites it.
+fn check_generated(path: &str, expected: &str, stale: &mut Vec<String>) {
+    let current = std::fs::read_to_string(path).unwrap_or_default();
+    if current != expected {
+        if std::env::var_os("UPDATE_GENERATED").is_some() {
+            if let Some(dir) = std::path::Path::new(path).parent() {
+                std::fs::create_dir_all(dir).unwrap();
+            }
+            std::fs::write(path, expected).unwrap();
+        } else {
+            stale.push(path.to_owned());
+        }
+    }
+}
+
+#[test]
+fn generated_docs_readme_table_and_sarif_rules_are_fresh() {
+    use trailcheck::rules::docs;
+    let mut stale = Vec::new();
+    for r in docs::rules_by_id() {
+        check_generated(
+            &format!("docs/rules/{}.md", r.name),
+            &docs::rule_page(r),
+            &mut stale,
+        );
+    }
+    // No page for a rule that no longer exists.
+    for name in names_in("docs/rules", Some("md")) {
+        assert!(
+            CATALOG.get(&name).is_some(),
+            "docs/rules/{name}.md has no rule; delete it"
+        );
+    }
+    let readme = std::fs::read_to_string("README.md").unwrap();
+    let spliced = docs::splice_readme(&readme)
+        .expect("README.md has <!-- rules:begin --> and <!-- rules:end --> markers");
+    check_generated("README.md", &spliced, &mut stale);
+    let mut sarif =
+        serde_json::to_string_pretty(&trailcheck::report::sarif::rules_table()).unwrap();
+    sarif.push('\n');
+    let sarif = sarif.replace(env!("CARGO_PKG_VERSION"), "<version>");
+    check_generated("docs/sarif-rules.json", &sarif, &mut stale);
+    assert!(
+        stale.is_empty(),
+        "stale generated files (run `UPDATE_GENERATED=1 cargo test --test catalog`): {stale:?}"
+    );
+}
+
+#[test]
+fn action_inputs_used_are_declared() {
+    let text = std::fs::read_to_string("action.yml").unwrap();
+    let doc: serde_json::Value = serde_saphyr::from_str(&text).unwrap();
+    assert_eq!(doc["runs"]["using"], "composite");
+    let inputs = doc["inputs"].as_object().unwrap();
+    let re = regex::Regex::new(r"inputs\.([a-z-]+)").unwrap();
+    for c in re.captures_iter(&text) {
+        assert!(
+            inputs.contains_key(&c[1]),
+            "action.yml uses undeclared input {}",
+            &c[1]
+        );
+    }
+    for (name, input) in inputs {
+        assert!(
+            input["description"].is_string(),
+            "input {name} has no description"
+        );
+    }
+    let hooks = std::fs::read_to_string(".pre-commit-hooks.yaml").unwrap();
+    let hooks: serde_json::Value = serde_saphyr::from_str(&hooks).unwrap();
+    assert_eq!(hooks[0]["id"], "trailcheck");
+    let files = regex::Regex::new(hooks[0]["files"].as_str().unwrap()).unwrap();
+    for f in [
+        "main.tf",
+        "prod.tfvars",
+        "t.yaml",
+        "t.yml",
+        "t.json",
+        "t.template",
+    ] {
+        assert!(files.is_match(f), "hook does not run on {f}");
+    }
+}

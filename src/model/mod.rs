@@ -326,6 +326,33 @@ pub struct Suppression {
     pub target: Span,
 }
 
+impl Suppression {
+    /// The marker that starts a suppression comment.
+    pub const MARKER: &'static str = "trailcheck:ignore";
+
+    /// Parses the text of one comment (without its `#`, `//` or `/* */` delimiters) as
+    /// `trailcheck:ignore <rule> <reason>`: `None` when it is not a suppression. Front ends
+    /// share this so the syntax is the same in HCL and YAML.
+    #[must_use]
+    pub fn parse_comment(text: &str) -> Option<(String, Option<String>)> {
+        let rest = text.trim_start().strip_prefix(Self::MARKER)?;
+        // `trailcheck:ignored` or `trailcheck:ignore-foo` is something else.
+        if !(rest.is_empty() || rest.starts_with(char::is_whitespace)) {
+            return None;
+        }
+        let rest = rest.trim();
+        let (rule, reason) = rest
+            .split_once(char::is_whitespace)
+            .map_or((rest, ""), |(r, why)| (r, why.trim()));
+        // Separators people write between rule and reason are not the reason.
+        let reason = reason.trim_start_matches(['-', ':', '\u{2014}']).trim();
+        Some((
+            rule.trim_end_matches([',', ':']).to_owned(),
+            (!reason.is_empty()).then(|| reason.to_owned()),
+        ))
+    }
+}
+
 /// The whole normalized model of one run.
 #[derive(Debug, Default, Clone, Serialize)]
 pub struct Model {

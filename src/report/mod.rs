@@ -1,8 +1,12 @@
 //! Reporters: each renders the same findings; rendering never changes which findings
 //! exist. One file per format.
 
+pub mod github;
 pub mod human;
 pub mod json;
+pub mod junit;
+pub mod markdown;
+pub mod sarif;
 
 use crate::rules::{Finding, Severity};
 use crate::source::{LineCol, SourceMap};
@@ -38,6 +42,12 @@ impl Report<'_> {
                 end: LineCol { line: 1, column: 1 },
             },
         }
+    }
+
+    /// The finding's baseline fingerprint (see `rules::baseline`).
+    #[must_use]
+    pub fn fingerprint(&self, f: &Finding) -> String {
+        crate::rules::baseline::fingerprint(f, self.sources, &self.location(f).path)
     }
 
     /// "N findings (x high, y medium) in M files".
@@ -83,4 +93,14 @@ pub fn display_path(p: &Path) -> String {
         .unwrap_or_else(|| p.to_path_buf());
     let s = rel.to_string_lossy().replace('\\', "/");
     s.strip_prefix("./").map_or(s.clone(), str::to_owned)
+}
+
+/// Where a rule's documentation lives, pinned to this release's tag.
+#[must_use]
+pub fn rule_url(name: &str) -> String {
+    format!(
+        "{}/blob/v{}/docs/rules/{name}.md",
+        env!("CARGO_PKG_REPOSITORY"),
+        env!("CARGO_PKG_VERSION")
+    )
 }

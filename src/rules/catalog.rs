@@ -187,6 +187,14 @@ pub const RULE_FILES: &[(&str, &str)] = &[
         "unresolved-value",
         include_str!("../../rules/unresolved-value.yaml"),
     ),
+    (
+        "suppression-missing-reason",
+        include_str!("../../rules/suppression-missing-reason.yaml"),
+    ),
+    (
+        "suppression-unused",
+        include_str!("../../rules/suppression-unused.yaml"),
+    ),
 ];
 
 /// Parsed catalog. A malformed embedded file is a build-time bug caught by

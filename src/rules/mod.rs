@@ -3,9 +3,14 @@
 //!
 //! Rules read the model only; they never import a front end or a reporter.
 
+pub mod baseline;
 pub mod catalog;
 mod checks;
+pub mod condition;
+pub mod docs;
 mod helpers;
+pub mod suppress;
+pub mod user;
 
 use crate::model::Model;
 use crate::source::Span;
@@ -131,12 +136,18 @@ pub struct Finding {
 pub struct Settings {
     /// `log-retention-short`: minimum days of retention.
     pub min_retention_days: i64,
+    /// Severity overrides by rule name (config `rules.severity`).
+    pub severity: std::collections::BTreeMap<String, Severity>,
+    /// User rules (`--rules DIR`, config `extra_rules`).
+    pub user_rules: Vec<std::sync::Arc<user::UserRule>>,
 }
 
 impl Default for Settings {
     fn default() -> Settings {
         Settings {
             min_retention_days: 365,
+            severity: std::collections::BTreeMap::new(),
+            user_rules: Vec::new(),
         }
     }
 }
@@ -150,6 +161,9 @@ pub struct RuleContext<'a> {
     pub costs: &'a [crate::simulate::cost::CostLine],
     pub profile: &'a crate::simulate::cost::Profile,
     pub sources: &'a crate::source::SourceMap,
+    /// How each of `model.suppressions` fared; filled in before the suppression rules
+    /// run (empty for the other rules).
+    pub suppressions: &'a [suppress::Use],
 }
 
 pub type CheckFn = fn(&RuleContext<'_>, &mut Vec<Diag>);
@@ -269,7 +283,16 @@ pub const REGISTRY: &[(&str, CheckFn)] = &[
     ),
     ("parse-error", checks::parse_error::check),
     ("unresolved-value", checks::unresolved_value::check),
+    (
+        "suppression-missing-reason",
+        checks::suppression_missing_reason::check,
+    ),
+    ("suppression-unused", checks::suppression_unused::check),
 ];
+
+/// Rules about suppressions run last, once it is known what each suppression matched;
+/// their own findings cannot be suppressed.
+const SUPPRESSION_RULES: &[&str] = &["suppression-missing-reason", "suppression-unused"];
 
 /// Which rules run.
 #[derive(Debug, Clone, Default)]
@@ -290,22 +313,68 @@ impl Selection {
     }
 }
 
-/// Runs every selected rule over the model. Findings are sorted by location, then rule.
+/// Runs every selected rule over the model, applies the model's suppressions, then runs
+/// the rules about suppressions. Findings are sorted by location, then rule.
 #[must_use]
 pub fn run(ctx: &RuleContext<'_>, selection: &Selection) -> Vec<Finding> {
+    let mut findings = run_checks(ctx, selection, false);
+    let uses = suppress::apply(ctx.model, ctx.settings, selection, &mut findings);
+    let after = RuleContext {
+        suppressions: &uses,
+        ..*ctx
+    };
+    findings.extend(run_checks(&after, selection, true));
+    sort_and_dedup(&mut findings);
+    findings
+}
+
+fn run_checks(
+    ctx: &RuleContext<'_>,
+    selection: &Selection,
+    suppression_rules: bool,
+) -> Vec<Finding> {
+    let (model, settings) = (ctx.model, ctx.settings);
     let mut findings = Vec::new();
+    if !suppression_rules && !settings.user_rules.is_empty() {
+        let view = condition::ModelView::new(model);
+        for rule in &settings.user_rules {
+            let name = rule.meta.name.as_str();
+            if !selection.is_enabled(name) {
+                continue;
+            }
+            let severity = settings
+                .severity
+                .get(name)
+                .copied()
+                .unwrap_or(rule.meta.severity);
+            findings.extend(rule.check(model, &view).into_iter().map(|d| Finding {
+                rule: rule.meta,
+                severity,
+                message: d.message,
+                primary: d.primary,
+                secondary: d.secondary,
+                resource: d.resource,
+                help: d.help,
+            }));
+        }
+    }
     for (name, check) in REGISTRY {
-        if !selection.is_enabled(name) {
+        if SUPPRESSION_RULES.contains(name) != suppression_rules || !selection.is_enabled(name) {
             continue;
         }
         let Some(meta) = CATALOG.get(name) else {
             continue;
         };
+        let severity = settings
+            .severity
+            .get(*name)
+            .copied()
+            .unwrap_or(meta.severity);
         let mut diags = Vec::new();
         check(ctx, &mut diags);
         findings.extend(diags.into_iter().map(|d| Finding {
             rule: meta,
-            severity: meta.severity,
+            severity,
             message: d.message,
             primary: d.primary,
             secondary: d.secondary,
@@ -313,7 +382,10 @@ pub fn run(ctx: &RuleContext<'_>, selection: &Selection) -> Vec<Finding> {
             help: d.help,
         }));
     }
-    suppress(&mut findings, ctx.model);
+    findings
+}
+
+fn sort_and_dedup(findings: &mut Vec<Finding>) {
     findings.sort_by(|a, b| {
         (a.primary, a.rule.name.as_str(), &a.resource, &a.message).cmp(&(
             b.primary,
@@ -328,20 +400,5 @@ pub fn run(ctx: &RuleContext<'_>, selection: &Selection) -> Vec<Finding> {
             && a.rule.name == b.rule.name
             && a.message == b.message
             && a.resource == b.resource
-    });
-    findings
-}
-
-/// Drops the findings that a suppression written in the source covers: same rule (name or
-/// id), primary span inside the suppression's target. The suppressions stay in the model
-/// (a suppression without a reason is for a rule of its own to report).
-pub fn suppress(findings: &mut Vec<Finding>, model: &Model) {
-    findings.retain(|f| {
-        !model.suppressions.iter().any(|s| {
-            (s.rule == f.rule.name || s.rule == f.rule.id)
-                && s.target.source == f.primary.source
-                && s.target.start <= f.primary.start
-                && f.primary.end <= s.target.end
-        })
     });
 }

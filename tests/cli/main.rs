@@ -9,6 +9,10 @@
 use assert_cmd::Command;
 use predicates::prelude::*;
 
+mod adoption;
+mod formats;
+mod user_rules;
+
 fn trailcheck() -> Command {
     let mut c = Command::cargo_bin("trailcheck").unwrap();
     c.env("NO_COLOR", "1").env_remove("COLUMNS");
@@ -244,6 +248,10 @@ fn help_documents_every_check_flag() {
         "--disable",
         "--var",
         "--var-file",
+        "--config",
+        "--no-config",
+        "--baseline",
+        "--write-baseline",
     ] {
         assert!(stdout.contains(flag), "--help lacks {flag}");
     }
@@ -340,4 +348,35 @@ fn simulate_uses_the_config_and_profile() {
         .assert()
         .code(2)
         .stderr(predicate::str::contains("does-not-exist.yaml"));
+}
+
+/// Every argument of every subcommand has help text, so `--help` explains every flag.
+#[test]
+fn every_flag_of_every_command_is_explained() {
+    use clap::CommandFactory;
+    fn walk(cmd: &clap::Command, path: &str, missing: &mut Vec<String>) {
+        for arg in cmd.get_arguments() {
+            let id = arg.get_id().as_str();
+            if id == "help" || id == "version" {
+                continue;
+            }
+            let help = arg.get_help().map(ToString::to_string).unwrap_or_default();
+            if help.trim().is_empty() {
+                missing.push(format!("{path} {id}"));
+            }
+        }
+        for sub in cmd.get_subcommands() {
+            if sub.get_about().is_none() && sub.get_name() != "help" {
+                missing.push(format!("{path} {} (no about)", sub.get_name()));
+            }
+            walk(sub, &format!("{path} {}", sub.get_name()), missing);
+        }
+    }
+    let mut missing = Vec::new();
+    walk(
+        &trailcheck::cli::Args::command(),
+        "trailcheck",
+        &mut missing,
+    );
+    assert!(missing.is_empty(), "arguments without help: {missing:?}");
 }

@@ -7,6 +7,7 @@ mod functions;
 mod lower;
 pub(crate) mod modules;
 pub(crate) mod plan_json;
+mod suppress;
 mod value;
 
 use crate::model::{self, InputError, Model};
@@ -90,6 +91,9 @@ pub(crate) fn load(files: &[PathBuf], opts: &TfOptions, sources: SourceMap) -> (
     model
         .input_errors
         .retain(|e| seen.insert((e.span, e.message.clone())));
+    // Each root reports the suppressions of the files it reached: once per file.
+    model.suppressions.sort_by_key(|s| s.span);
+    model.suppressions.dedup_by_key(|s| s.span);
     (model, shared.into_map())
 }
 
@@ -117,6 +121,8 @@ fn evaluate_root(root: &Arc<Module>, loader: &Loader<'_>, opts: &TfOptions) -> M
     }
     model.input_errors.extend(errors);
     model.input_errors.extend(loader.errors());
+    // While the syntax trees are at hand: the suppression comments of every file parsed.
+    model.suppressions.extend(loader.suppressions());
     model::link::link(&mut model);
     model
 }

@@ -38,6 +38,8 @@ pub(crate) struct Module {
     pub(crate) files: Vec<ParsedFile>,
     pub(crate) errors: Vec<InputError>,
     pub(crate) index: ModuleIndex,
+    /// Suppression comments of the module's files, found once when it is parsed.
+    pub(crate) suppressions: Vec<crate::model::Suppression>,
 }
 
 impl Module {
@@ -87,11 +89,16 @@ impl Module {
                 }
             }
         }
+        let suppressions = files
+            .iter()
+            .flat_map(|f| super::suppress::collect(&f.source, &f.body))
+            .collect();
         Module {
             dir,
             files,
             errors,
             index,
+            suppressions,
         }
     }
 }
@@ -304,6 +311,20 @@ impl<'s> Loader<'s> {
 
     pub(crate) fn read(&self, path: &Path) -> (Arc<SourceFile>, Option<InputError>) {
         self.sources.read(path)
+    }
+
+    /// The suppression comments of every file of every module read so far.
+    pub(crate) fn suppressions(&self) -> Vec<crate::model::Suppression> {
+        let mut modules: Vec<Arc<Module>> = self
+            .cache
+            .lock()
+            .map(|c| c.values().cloned().collect())
+            .unwrap_or_default();
+        modules.sort_by(|a, b| a.dir.cmp(&b.dir));
+        modules
+            .iter()
+            .flat_map(|m| m.suppressions.iter().cloned())
+            .collect()
     }
 
     /// Directories this loader parsed.

@@ -27,6 +27,8 @@ pub(crate) mod s3_data_events_not_logged;
 pub(crate) mod selector_matches_nothing;
 pub(crate) mod selector_quota_exceeded;
 pub(crate) mod sns_notifications_missing;
+pub(crate) mod suppression_missing_reason;
+pub(crate) mod suppression_unused;
 pub(crate) mod trail_change_alarm_missing;
 pub(crate) mod trail_logging_disabled;
 pub(crate) mod trail_single_region;
