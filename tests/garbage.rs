@@ -135,3 +135,45 @@ fn a_broken_file_does_not_hide_the_others() {
             >= 18
     );
 }
+
+/// A deterministic stand-in for the `hcl` fuzz target that runs on stable in every
+/// `cargo test`: every prefix of real fixtures, and random byte mutations of them, must
+/// evaluate without panicking.
+#[test]
+fn truncated_and_mutated_terraform_never_panics() {
+    use trailcheck::frontend::terraform::load_text;
+    use trailcheck::frontend::TfOptions;
+    let inputs = [
+        std::fs::read_to_string("fixtures/frontend/terraform/functions/main.tf").unwrap(),
+        std::fs::read_to_string("fixtures/frontend/terraform/dynamic_blocks/main.tf").unwrap(),
+        std::fs::read_to_string("fixtures/examples/terraform/modules/audit-trail/main.tf").unwrap(),
+    ];
+    let opts = TfOptions::default();
+    let mut seed: u64 = 0x9e37_79b9_7f4a_7c15;
+    let mut next = || {
+        seed ^= seed << 13;
+        seed ^= seed >> 7;
+        seed ^= seed << 17;
+        seed
+    };
+    let specials = b"{}[]()=\"$%~<>!?:,.*\n\t #/\\";
+    for text in &inputs {
+        for end in (0..text.len())
+            .filter(|&i| text.is_char_boundary(i))
+            .step_by(17)
+        {
+            let _ = load_text(&text[..end], &opts);
+        }
+        for _ in 0..120 {
+            let mut bytes = text.as_bytes().to_vec();
+            for _ in 0..4 {
+                let at = usize::try_from(next() % bytes.len() as u64).unwrap();
+                let c = specials[usize::try_from(next() % specials.len() as u64).unwrap()];
+                bytes[at] = c;
+            }
+            if let Ok(s) = String::from_utf8(bytes) {
+                let _ = load_text(&s, &opts);
+            }
+        }
+    }
+}

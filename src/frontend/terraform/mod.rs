@@ -10,7 +10,7 @@ pub(crate) mod plan_json;
 mod suppress;
 mod value;
 
-use crate::model::{self, InputError, Model};
+use crate::model::{self, Model};
 use crate::source::{SourceMap, Span};
 use modules::{Loader, Module, Sources};
 use rayon::prelude::*;
@@ -74,18 +74,23 @@ pub(crate) fn load(files: &[PathBuf], opts: &TfOptions, sources: SourceMap) -> (
         model.extend(f);
         seen_dirs.extend(parsed);
     }
-    // Directories no root reached (a module whose only caller fails to load): parse them
-    // anyway so that their syntax errors are reported.
+    // Directories no root reached: a module whose only caller fails to load, or modules
+    // that call each other in a cycle (no root at all). Evaluate them as roots too, so that
+    // neither their trails nor their syntax errors are lost.
     let orphans: Vec<&PathBuf> = dirs.iter().filter(|d| !seen_dirs.contains(*d)).collect();
-    let orphan_errors: Vec<InputError> = orphans
+    let orphan_models: Vec<Model> = orphans
         .par_iter()
-        .flat_map_iter(|d| {
+        .map(|d| {
             let loader = Loader::new(&shared);
-            loader.module(d);
-            loader.errors()
+            match loader.module(d) {
+                Some(m) => evaluate_root(&m, &loader, opts),
+                None => Model::default(),
+            }
         })
         .collect();
-    model.input_errors.extend(orphan_errors);
+    for m in orphan_models {
+        model.extend(m);
+    }
     // A module reached from several roots reports its parse errors once.
     let mut seen = HashSet::new();
     model
@@ -125,4 +130,23 @@ fn evaluate_root(root: &Arc<Module>, loader: &Loader<'_>, opts: &TfOptions) -> M
     model.suppressions.extend(loader.suppressions());
     model::link::link(&mut model);
     model
+}
+
+/// Evaluates one Terraform file given as text, as a root module of its own (for fuzzing
+/// and tests). The module lives in a directory that does not exist, so relative module
+/// sources and `file()` calls in hostile input cannot reach the file system.
+#[must_use]
+pub fn load_text(text: &str, opts: &TfOptions) -> Model {
+    let dir = PathBuf::from("/nonexistent/trailcheck-input");
+    let path = dir.join("main.tf");
+    let shared = Sources::new(
+        SourceMap::default(),
+        HashMap::from([(dir.clone(), vec![path.clone()])]),
+    );
+    shared.insert(path, text.to_owned(), None);
+    let loader = Loader::new(&shared);
+    let Some(root) = loader.module(&dir) else {
+        return Model::default();
+    };
+    evaluate_root(&root, &loader, opts)
 }
