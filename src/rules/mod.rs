@@ -9,6 +9,7 @@ mod checks;
 pub mod condition;
 pub mod docs;
 mod helpers;
+pub mod naming;
 pub mod suppress;
 pub mod user;
 
@@ -324,6 +325,12 @@ pub fn run(ctx: &RuleContext<'_>, selection: &Selection) -> Vec<Finding> {
         ..*ctx
     };
     findings.extend(run_checks(&after, selection, true));
+    for f in &mut findings {
+        if naming::is_cloudformation(f.resource.as_deref()) {
+            f.message = naming::for_cloudformation(&f.message);
+            f.help = f.help.as_deref().map(naming::for_cloudformation);
+        }
+    }
     sort_and_dedup(&mut findings);
     findings
 }
