@@ -13,6 +13,8 @@ pub struct Args {
 pub enum Command {
     /// List the rule catalog or explain one rule.
     Rules(RulesArgs),
+    /// Validate log file integrity of a trail's bucket from its digest files.
+    Verify(Box<crate::verify::VerifyArgs>),
 }
 
 #[derive(Debug, clap::Args)]

@@ -5,6 +5,7 @@
 //! module that front ends and rules share; front ends never import `rules` or `report`.
 
 pub mod cli;
+pub mod verify;
 
 /// What a command concluded, mapped by `main` to the process exit code.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -35,5 +36,6 @@ impl Outcome {
 pub fn run(args: cli::Args) -> miette::Result<Outcome> {
     match args.command {
         cli::Command::Rules(_) => Ok(Outcome::Clean),
+        cli::Command::Verify(args) => verify::run(&args),
     }
 }
