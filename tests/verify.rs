@@ -504,3 +504,29 @@ fn keys_outside_the_range_are_an_error_when_digests_exist() {
         String::from_utf8_lossy(&a.get_output().stderr).contains("No public keys found between")
     );
 }
+
+#[test]
+fn all_digests_of_the_range_deleted_is_a_missing_chain_head_not_no_digests() {
+    let sc = build(&spec());
+    for k in 12..=24 {
+        std::fs::remove_file(sc.path(&sc.digest_key(&stream("us-east-1"), k))).unwrap();
+    }
+    let v = sc.verify(start() + Duration::hours(14), start() + Duration::hours(24));
+    let bad = invalid(&v);
+    assert_eq!(bad.len(), 1, "{bad:?}");
+    assert_eq!(bad[0].1, Category::MissingChainHead);
+}
+
+#[test]
+fn range_after_a_final_digest_has_no_digests_and_is_clean() {
+    // Logging stopped at 10:20 and never restarted: a final digest, then nothing.
+    let mut s = spec();
+    s.stops = vec![(
+        start() + Duration::hours(10) + Duration::minutes(20),
+        start() + Duration::hours(48),
+    )];
+    let sc = build(&s);
+    let v = sc.verify(start() + Duration::hours(14), start() + Duration::hours(24));
+    assert!(v.all_valid(), "{:?}", invalid(&v));
+    assert!(v.streams.iter().all(|s| s.results.is_empty()));
+}

@@ -110,6 +110,9 @@ pub struct StreamKeys {
     pub digests: Vec<String>,
     pub backfill: Vec<String>,
     pub logs: Vec<String>,
+    /// The newest regular digest key before the range, for the missing-head check when
+    /// the range itself holds none.
+    pub newest_before: Option<String>,
 }
 
 /// A fetched digest: inflated bytes and metadata, or why not.
@@ -172,6 +175,20 @@ impl Walk<'_> {
             .zip(streams)
             .map(|(w, (id, keys))| w.finish(id, keys, &mut checked, self))
             .collect()
+    }
+
+    fn clone_with_keys<'b>(&'b self, keys: &'b KeySet) -> Walk<'b> {
+        Walk {
+            store: self.store,
+            bucket: self.bucket,
+            trail_name: self.trail_name,
+            home_region: self.home_region,
+            start: self.start,
+            end: self.end,
+            keys,
+            all_keys: self.all_keys,
+            max_log_bytes: self.max_log_bytes,
+        }
     }
 
     fn fetch_digest(&self, bucket: &str, key: &str) -> Fetched {
@@ -337,13 +354,27 @@ impl Walk<'_> {
     ) -> Walked {
         let mut walked = Walked::default();
         self.walk_list(id, &keys.digests, false, cache, &mut walked);
-        let head = walked.visited.first().map(|v| {
-            let date = digest_key_date(&v.key).and_then(parse_key_time);
-            match &v.outcome {
-                Ok(g) => (g.digest.end, Some(g.digest.end - g.digest.start)),
-                Err(_) => (date.unwrap_or(self.end), None),
+        let head = match (walked.visited.first(), &keys.newest_before) {
+            (Some(v), _) => {
+                let date = digest_key_date(&v.key).and_then(parse_key_time);
+                Some(match &v.outcome {
+                    Ok(g) => (g.digest.end, Some(g.digest.end - g.digest.start)),
+                    Err(_) => (date.unwrap_or(self.end), None),
+                })
             }
-        });
+            // Nothing in range: the newest older digest must be a final one, or the
+            // range's digests were deleted.
+            (None, Some(older)) => {
+                let date = digest_key_date(older).and_then(parse_key_time);
+                let fetched = self.fetch_digest(self.bucket, older);
+                let unlimited = self.clone_with_keys(self.all_keys);
+                match unlimited.check_digest(self.bucket, older, fetched, &id.region, false) {
+                    Ok(g) => Some((g.digest.end, Some(g.digest.end - g.digest.start))),
+                    Err(_) => date.map(|d| (d, None)),
+                }
+            }
+            (None, None) => None,
+        };
         // §9: the newest digests of a stream that was still logging are gone.
         if let Some((head_end, window)) = head {
             let is_final = window.is_some_and(|w| w < Duration::minutes(59));
@@ -673,7 +704,19 @@ pub fn group_streams(
             let Some(date) = digest_key_date(key) else {
                 continue;
             };
-            if date < lo.as_str() || date > hi.as_str() {
+            if date < lo.as_str() {
+                if !d.backfill
+                    && entry
+                        .newest_before
+                        .as_deref()
+                        .and_then(digest_key_date)
+                        .is_none_or(|n| n < date)
+                {
+                    entry.newest_before = Some(key.clone());
+                }
+                continue;
+            }
+            if date > hi.as_str() {
                 continue;
             }
             if d.backfill {

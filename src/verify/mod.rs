@@ -206,18 +206,20 @@ pub fn verify(
     };
     let streams = group_streams(&listing, &trail_part, (req.start, req.end), &filter);
     let key_to = req.end + Duration::hours(2);
+    let in_range = |k: &chain::StreamKeys| !k.digests.is_empty() || !k.backfill.is_empty();
+    let has_digests = streams.iter().any(|(_, k)| in_range(k));
+    // Keys also for streams with only older digests: the missing-head check reads one.
     let mut regions: Vec<String> = streams
         .iter()
-        .filter(|(_, k)| !k.digests.is_empty() || !k.backfill.is_empty())
+        .filter(|(_, k)| in_range(k) || k.newest_before.is_some())
         .map(|(s, _)| s.region.clone())
         .collect();
     regions.sort();
     regions.dedup();
-    let has_digests = !regions.is_empty();
-    let all_keys = if has_digests {
-        keys_for(&regions)?
-    } else {
+    let all_keys = if regions.is_empty() {
         KeySet::default()
+    } else {
+        keys_for(&regions)?
     };
     let keys = all_keys.overlapping(req.start, key_to);
     if has_digests && keys.is_empty() {
