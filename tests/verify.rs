@@ -530,3 +530,63 @@ fn range_after_a_final_digest_has_no_digests_and_is_clean() {
     assert!(v.all_valid(), "{:?}", invalid(&v));
     assert!(v.streams.iter().all(|s| s.results.is_empty()));
 }
+
+/// A late log delivered after its hour's digest, covered by a backfill digest.
+fn with_backfill(timestamp: Option<&str>) -> (Scenario, String, String) {
+    let sc = build(&spec());
+    let regular = sc.digest_key(&stream("us-east-1"), 5);
+    let mut d = sc.read_digest(&regular);
+    let late = format!(
+        "AWSLogs/{ACCOUNT}/CloudTrail/us-east-1/2024/03/01/{ACCOUNT}_CloudTrail_us-east-1_20240301T0430Z_LateDeliveredLog.json.gz"
+    );
+    let body = b"{\"Records\":[]}";
+    std::fs::write(sc.path(&late), gzip(body)).unwrap();
+    let backfill = regular.replace(".json.gz", "_backfill.json.gz");
+    d["digestS3Object"] = Value::from(backfill.clone());
+    for f in [
+        "previousDigestS3Bucket",
+        "previousDigestS3Object",
+        "previousDigestHashValue",
+        "previousDigestHashAlgorithm",
+        "previousDigestSignature",
+    ] {
+        d[f] = Value::Null;
+    }
+    d["logFiles"] = serde_json::json!([{
+        "s3Bucket": BUCKET, "s3Object": late,
+        "hashValue": trailcheck::verify::inflate::sha256_hex(body), "hashAlgorithm": "SHA-256",
+        "newestEventTime": null, "oldestEventTime": null}]);
+    let extra: Vec<(&str, &str)> = timestamp
+        .map(|t| ("backfill-generation-timestamp", t))
+        .into_iter()
+        .collect();
+    sc.write_signed_digest(&d, &KEY_A, &extra);
+    (sc, backfill, late)
+}
+
+#[test]
+fn backfill_digest_validates_and_covers_a_late_log() {
+    let (sc, backfill, late) = with_backfill(Some("2024-03-01T09:00:00Z"));
+    let v = sc.verify_day();
+    assert!(v.all_valid(), "{:?}", invalid(&v));
+    assert_eq!(
+        status(&v, FileKind::BackfillDigest, &backfill),
+        &Status::Valid
+    );
+    assert_eq!(status(&v, FileKind::Log, &late), &Status::Valid);
+    let out = cli(&sc, &[]).code(0).get_output().stdout.clone();
+    assert!(String::from_utf8(out)
+        .unwrap()
+        .contains("1/1 backfill digest files valid"));
+}
+
+#[test]
+fn backfill_digest_without_generation_timestamp_is_invalid_format() {
+    let (sc, backfill, late) = with_backfill(None);
+    let v = sc.verify_day();
+    assert_eq!(
+        category(&v, FileKind::BackfillDigest, &backfill),
+        Category::InvalidFormat
+    );
+    assert!(is_unverified(status(&v, FileKind::Log, &late)));
+}
