@@ -128,6 +128,8 @@ fn log_files(root: &Path) -> Vec<PathBuf> {
     out
 }
 
+/// Runs the release binary; a non-zero exit is printed (the bucket may be tampered on
+/// purpose to compare verdicts with validate-logs).
 fn trailcheck(args: &[&str]) -> f64 {
     let t = Instant::now();
     let out = Command::new(env!("CARGO_BIN_EXE_trailcheck"))
@@ -135,12 +137,14 @@ fn trailcheck(args: &[&str]) -> f64 {
         .output()
         .unwrap();
     let secs = t.elapsed().as_secs_f64();
-    assert_eq!(
-        out.status.code(),
-        Some(0),
-        "trailcheck failed: {}",
-        String::from_utf8_lossy(&out.stderr)
-    );
+    if out.status.code() != Some(0) {
+        println!(
+            "trailcheck exit {:?}:\n{}{}",
+            out.status.code(),
+            String::from_utf8_lossy(&out.stderr),
+            String::from_utf8_lossy(&out.stdout)
+        );
+    }
     secs
 }
 
@@ -164,9 +168,8 @@ fn main() {
     let mut inflated = 0u64;
     for p in &logs {
         let f = std::fs::File::open(p).unwrap();
-        inflated += trailcheck::verify::inflate::hash_gzip(f, u64::MAX)
-            .unwrap()
-            .first_member_len;
+        inflated +=
+            trailcheck::verify::inflate::hash_gzip(f, u64::MAX).map_or(0, |h| h.first_member_len);
     }
     let base = t.elapsed().as_secs_f64();
     println!(
@@ -373,13 +376,11 @@ fn serve_and_compare(dir: &Path, o: &Opts, end: &str, inflated_mb: f64) {
             Ok(out) => {
                 let text = String::from_utf8_lossy(&out.stdout);
                 println!(
-                    "validate-logs --region {region}: exit {:?}\n{}",
+                    "validate-logs --region {region}: exit {:?}\n{}\n{}",
                     out.status.code(),
+                    String::from_utf8_lossy(&out.stderr).trim(),
                     text.lines().rev().take(4).collect::<Vec<_>>().join(" | ")
                 );
-                if !out.status.success() {
-                    println!("{}", String::from_utf8_lossy(&out.stderr));
-                }
             }
             Err(e) => {
                 println!("aws cloudtrail validate-logs could not be run: {e}");

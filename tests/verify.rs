@@ -413,7 +413,7 @@ fn key_rotation_mid_range_validates_both_sides() {
 }
 
 #[test]
-fn no_digests_in_range_is_clean() {
+fn range_before_the_first_digest_has_no_digests_and_is_clean() {
     let sc = build(&spec());
     let a = Command::cargo_bin("trailcheck")
         .unwrap()
@@ -422,9 +422,9 @@ fn no_digests_in_range_is_clean() {
             "--trail-arn",
             ARN,
             "--start-time",
-            "2025-01-01T00:00:00Z",
+            "2023-01-01T00:00:00Z",
             "--end-time",
-            "2025-01-02T00:00:00Z",
+            "2023-01-02T00:00:00Z",
             "--local",
         ])
         .arg(&sc.mirror)

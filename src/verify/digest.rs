@@ -5,7 +5,6 @@
 //! malformed input as a [`DigestError`], never a panic: it is the fuzz target.
 use chrono::{DateTime, NaiveDateTime, TimeZone, Utc};
 use serde_json::{Map, Value};
-use std::sync::LazyLock;
 use thiserror::Error;
 
 /// Why a digest's JSON could not be used.
@@ -265,54 +264,95 @@ pub struct LogKey {
     pub time: DateTime<Utc>,
 }
 
-static DIGEST_RE: LazyLock<Option<regex::Regex>> = LazyLock::new(|| {
-    regex::Regex::new(
-        r"^(?:(?P<prefix>.+)/)?AWSLogs/(?:(?P<org>o-[a-z0-9]{10,32})/)?(?P<acct>\d{12})/CloudTrail-Digest/(?P<region>[a-z0-9-]+)/\d{4}/\d{2}/\d{2}/(?P<acct2>\d{12})_CloudTrail-Digest_(?P<region2>[a-z0-9-]+)_(?P<trail>.+)_(?P<ts>\d{8}T\d{6}Z)(?P<backfill>_backfill)?\.json\.gz$",
-    )
-    .ok()
-});
-
-static LOG_RE: LazyLock<Option<regex::Regex>> = LazyLock::new(|| {
-    regex::Regex::new(
-        r"^(?:(?P<prefix>.+)/)?AWSLogs/(?:(?P<org>o-[a-z0-9]{10,32})/)?(?P<acct>\d{12})/CloudTrail/(?P<region>[a-z0-9-]+)/\d{4}/\d{2}/\d{2}/(?P<acct2>\d{12})_CloudTrail_(?P<region2>[a-z0-9-]+)_(?P<ts>\d{8}T\d{4}Z)_[A-Za-z0-9]+\.json\.gz$",
-    )
-    .ok()
-});
-
-fn stream_of(c: &regex::Captures<'_>) -> Option<StreamId> {
-    let acct = c.name("acct")?.as_str();
-    let region = c.name("region")?.as_str();
-    if c.name("acct2")?.as_str() != acct || c.name("region2")?.as_str() != region {
+/// Splits `[PREFIX/]AWSLogs/[ORG/]ACCOUNT/<kind>/REGION/YYYY/MM/DD/FILE` (§1.1).
+///
+/// Hand-written rather than a regex with captures: it runs on every key of a bucket
+/// listing, and capture groups around `.+` cost microseconds per key.
+fn split_layout<'k>(key: &'k str, kind: &str) -> Option<(StreamId, &'k str)> {
+    let at = if key.starts_with("AWSLogs/") {
+        0
+    } else {
+        key.find("/AWSLogs/")? + 1
+    };
+    let prefix = if at == 0 { "" } else { key.get(..at - 1)? };
+    let rest = key.get(at + "AWSLogs/".len()..)?;
+    let parts: Vec<&str> = rest.split('/').collect();
+    let (org, parts) = match parts.split_first() {
+        Some((first, tail)) if first.starts_with("o-") => (Some(*first), tail),
+        _ => (None, &parts[..]),
+    };
+    let [account, k, region, y, m, d, file] = parts else {
+        return None;
+    };
+    let digits = |s: &str, n: usize| s.len() == n && s.bytes().all(|b| b.is_ascii_digit());
+    let org_ok = org.is_none_or(|o| {
+        let id = &o[2..];
+        (10..=32).contains(&id.len())
+            && id
+                .bytes()
+                .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit())
+    });
+    let region_ok = !region.is_empty()
+        && region
+            .bytes()
+            .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-');
+    if *k != kind
+        || !org_ok
+        || !digits(account, 12)
+        || !region_ok
+        || !digits(y, 4)
+        || !digits(m, 2)
+        || !digits(d, 2)
+        || prefix.is_empty() != (at == 0)
+    {
         return None;
     }
-    Some(StreamId {
-        prefix: c.name("prefix").map_or("", |m| m.as_str()).to_string(),
-        org_id: c.name("org").map(|m| m.as_str().to_string()),
-        account: acct.to_string(),
-        region: region.to_string(),
-    })
+    Some((
+        StreamId {
+            prefix: prefix.to_string(),
+            org_id: org.map(str::to_string),
+            account: (*account).to_string(),
+            region: (*region).to_string(),
+        },
+        file,
+    ))
 }
 
 /// Splits a digest key (§1.1); `None` when the key is not a digest key.
 #[must_use]
 pub fn parse_digest_key(key: &str) -> Option<DigestKey> {
-    let c = DIGEST_RE.as_ref()?.captures(key)?;
+    let (stream, file) = split_layout(key, "CloudTrail-Digest")?;
+    let head = format!("{}_CloudTrail-Digest_{}_", stream.account, stream.region);
+    let stem = file.strip_prefix(&head)?.strip_suffix(".json.gz")?;
+    let (stem, backfill) = match stem.strip_suffix("_backfill") {
+        Some(s) => (s, true),
+        None => (stem, false),
+    };
+    let (trail_part, ts) = stem.rsplit_once('_')?;
+    if trail_part.is_empty() || ts.len() != 16 {
+        return None;
+    }
     Some(DigestKey {
-        stream: stream_of(&c)?,
-        trail_part: c.name("trail")?.as_str().to_string(),
-        time: parse_key_time(c.name("ts")?.as_str())?,
-        backfill: c.name("backfill").is_some(),
+        stream,
+        trail_part: trail_part.to_string(),
+        time: parse_key_time(ts)?,
+        backfill,
     })
 }
 
 /// Splits a log key (§1.1); `None` when the key is not a log key.
 #[must_use]
 pub fn parse_log_key(key: &str) -> Option<LogKey> {
-    let c = LOG_RE.as_ref()?.captures(key)?;
-    let ts = c.name("ts")?.as_str();
+    let (stream, file) = split_layout(key, "CloudTrail")?;
+    let head = format!("{}_CloudTrail_{}_", stream.account, stream.region);
+    let stem = file.strip_prefix(&head)?.strip_suffix(".json.gz")?;
+    let (ts, unique) = stem.split_once('_')?;
+    if ts.len() != 14 || unique.is_empty() || !unique.bytes().all(|b| b.is_ascii_alphanumeric()) {
+        return None;
+    }
     let t = NaiveDateTime::parse_from_str(&format!("{ts}00"), "%Y%m%dT%H%MZ%S").ok()?;
     Some(LogKey {
-        stream: stream_of(&c)?,
+        stream,
         time: Utc.from_utc_datetime(&t),
     })
 }
@@ -364,6 +404,20 @@ mod tests {
     fn mismatched_account_in_file_name_is_not_a_key() {
         let bad = KEY.replace("/111122223333_", "/999922223333_");
         assert!(parse_digest_key(&bad).is_none());
+    }
+
+    #[test]
+    fn malformed_layouts_are_not_keys() {
+        for bad in [
+            KEY.replace("o-abcdefghij", "o-short"),
+            KEY.replace("/2024/03/01/", "/2024/3/01/"),
+            KEY.replace("_20240301T030131Z", "_20240301T0301Z"),
+            KEY.replace("CloudTrail-Digest/", "CloudTrail-Digests/"),
+        ] {
+            assert!(parse_digest_key(&bad).is_none(), "{bad}");
+        }
+        assert!(parse_log_key(KEY).is_none());
+        assert!(parse_digest_key("AWSLogs/").is_none());
     }
 
     #[test]

@@ -31,7 +31,7 @@ pub struct Inflated {
     pub trailing_data: bool,
 }
 
-const BUF: usize = 256 << 10;
+const BUF: usize = 64 << 10;
 
 /// Inflates the first gzip member of `input`, hashing as it goes, then reports whether
 /// anything follows it.
