@@ -178,6 +178,7 @@ pub struct Request {
     pub bucket: String,
     pub start: DateTime<Utc>,
     pub end: DateTime<Utc>,
+    /// The trail's key prefix without slashes; `Some("")` for none, `None` for any.
     pub prefix: Option<String>,
     pub accounts: Vec<String>,
     pub regions: Vec<String>,
@@ -193,10 +194,12 @@ pub fn verify(
     store: &dyn ObjectStore,
     keys_for: &dyn Fn(&[String]) -> Result<KeySet, VerifyError>,
 ) -> Result<report::Verdict, VerifyError> {
-    let list_prefix = req
-        .prefix
-        .as_ref()
-        .map_or_else(String::new, |p| format!("{p}/AWSLogs/"));
+    // Some("") is a known empty prefix (keys start with AWSLogs/); None is any prefix.
+    let list_prefix = match req.prefix.as_deref() {
+        None => String::new(),
+        Some("") => "AWSLogs/".to_string(),
+        Some(p) => format!("{p}/AWSLogs/"),
+    };
     let listing = store.list(&req.bucket, &list_prefix)?;
     let trail_part = format!("{}_{}", req.trail.name, req.trail.home_region);
     let filter = |s: &StreamId| {
@@ -354,7 +357,8 @@ fn remote(
             let (bucket, prefix) = s3.describe_trail(&req.trail.arn, &req.trail.home_region)?;
             req.bucket = bucket;
             if req.prefix.is_none() {
-                req.prefix = prefix;
+                // The trail's own prefix, or none: list only what it writes.
+                req.prefix = Some(prefix.unwrap_or_default());
             }
         }
     }
