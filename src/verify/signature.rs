@@ -1,15 +1,16 @@
 //! Public keys and digest signatures (SHA256withRSA, RSASSA-PKCS1-v1_5).
 //!
 //! Keys come only from the `list-public-keys` JSON or the CloudTrail API, never from the
-//! bucket. Both PKCS#1 `RSAPublicKey` and SubjectPublicKeyInfo DER are accepted.
+//! bucket. Both PKCS#1 `RSAPublicKey` and SubjectPublicKeyInfo DER are accepted: the
+//! `rsa` crate decodes them (and re-encodes as PKCS#1), `ring` verifies, about ten times
+//! faster than `rsa`'s pure-Rust big integers.
 use super::digest::{fmt_time, Digest};
 use base64::Engine as _;
 use chrono::{DateTime, TimeZone, Utc};
-use rsa::pkcs1::DecodeRsaPublicKey as _;
+use rsa::pkcs1::{DecodeRsaPublicKey as _, EncodeRsaPublicKey as _};
 use rsa::pkcs8::DecodePublicKey as _;
-use rsa::{Pkcs1v15Sign, RsaPublicKey};
+use rsa::RsaPublicKey;
 use serde_json::Value;
-use sha2::{Digest as _, Sha256};
 use std::path::Path;
 use thiserror::Error;
 
@@ -30,8 +31,8 @@ pub struct PublicKey {
     pub fingerprint: String,
     pub valid_from: DateTime<Utc>,
     pub valid_to: DateTime<Utc>,
-    /// The decoded key, or why its `Value` could not be decoded.
-    pub key: Result<RsaPublicKey, String>,
+    /// The key as PKCS#1 `RSAPublicKey` DER, or why its `Value` could not be decoded.
+    pub key: Result<Vec<u8>, String>,
 }
 
 impl PublicKey {
@@ -45,7 +46,12 @@ impl PublicKey {
     ) -> Self {
         let key = RsaPublicKey::from_pkcs1_der(der)
             .or_else(|_| RsaPublicKey::from_public_key_der(der))
-            .map_err(|e| format!("neither PKCS#1 nor SubjectPublicKeyInfo DER: {e}"));
+            .map_err(|e| format!("neither PKCS#1 nor SubjectPublicKeyInfo DER: {e}"))
+            .and_then(|k| {
+                k.to_pkcs1_der()
+                    .map(|d| d.as_bytes().to_vec())
+                    .map_err(|e| format!("cannot re-encode the key: {e}"))
+            });
         PublicKey {
             fingerprint,
             valid_from,
@@ -226,7 +232,7 @@ pub fn verify_digest(
     let Ok(signature) = hex::decode(signature_hex.trim()) else {
         return Err(SignatureFailure::Mismatch);
     };
-    let hashed = Sha256::digest(signing_string(digest, inflated_sha256_hex).as_bytes());
+    let message = signing_string(digest, inflated_sha256_hex);
     let mut last = SignatureFailure::Mismatch;
     let mut any_decoded = false;
     for candidate in candidates {
@@ -240,10 +246,12 @@ pub fn verify_digest(
             }
         };
         any_decoded = true;
-        if key
-            .verify(Pkcs1v15Sign::new::<Sha256>(), &hashed, &signature)
-            .is_err()
-        {
+        // RSASSA-PKCS1-v1_5 with SHA-256 (Java's SHA256withRSA), 2048- to 8192-bit keys.
+        let verifier = ring::signature::UnparsedPublicKey::new(
+            &ring::signature::RSA_PKCS1_2048_8192_SHA256,
+            key.as_slice(),
+        );
+        if verifier.verify(message.as_bytes(), &signature).is_err() {
             last = SignatureFailure::Mismatch;
             continue;
         }
