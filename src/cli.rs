@@ -24,6 +24,8 @@ pub enum Command {
     Rules(RulesArgs),
     /// Write a commented starter `.trailcheck.yaml` into a directory.
     Init(InitArgs),
+    /// Validate log file integrity of a trail's bucket from its digest files.
+    Verify(Box<crate::verify::VerifyArgs>),
 }
 
 #[derive(Debug, clap::Args)]

@@ -18,6 +18,7 @@ pub mod source;
 mod explain;
 pub mod init;
 mod rule_tests;
+pub mod verify;
 
 /// What a command concluded, mapped by `main` to the process exit code.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -51,5 +52,6 @@ pub fn run(args: cli::Args) -> miette::Result<Outcome> {
         cli::Command::Simulate(a) => check::simulate(&a),
         cli::Command::Rules(a) => explain::run(&a),
         cli::Command::Init(a) => init::run(&a),
+        cli::Command::Verify(args) => verify::run(&args),
     }
 }

@@ -1,0 +1,437 @@
+//! Digest files: the key layout of digests and logs, and the digest JSON reader.
+//!
+//! Pure functions over bytes and strings; no I/O, no crypto. The reader keeps the
+//! raw fields the signature needs (`digestEndTime` verbatim) and reports every
+//! malformed input as a [`DigestError`], never a panic: it is the fuzz target.
+use chrono::{DateTime, NaiveDateTime, TimeZone, Utc};
+use serde_json::{Map, Value};
+use thiserror::Error;
+
+/// Why a digest's JSON could not be used.
+#[derive(Debug, Error, PartialEq, Eq)]
+pub enum DigestError {
+    #[error("not UTF-8 JSON: {0}")]
+    Json(String),
+    #[error("the top level is not a JSON object")]
+    NotObject,
+    #[error("required field `{0}` is missing")]
+    Missing(&'static str),
+    #[error("field `{field}` has the wrong type (expected {expected})")]
+    WrongType {
+        field: String,
+        expected: &'static str,
+    },
+    #[error("field `{field}` is not a time of the form YYYY-MM-DDTHH:MM:SSZ: {value:?}")]
+    BadTime { field: &'static str, value: String },
+}
+
+/// One `logFiles[]` entry.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct LogEntry {
+    pub bucket: String,
+    pub key: String,
+    /// Lowercase hex SHA-256 of the inflated log, as written in the digest.
+    pub hash: String,
+}
+
+/// The fields of a digest file that validation uses.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Digest {
+    pub account_id: Option<String>,
+    pub start: DateTime<Utc>,
+    pub end: DateTime<Utc>,
+    /// `digestEndTime` exactly as written: line 1 of the data-signing string.
+    pub end_raw: String,
+    pub bucket: String,
+    pub key: String,
+    pub fingerprint: String,
+    pub previous_bucket: Option<String>,
+    pub previous_key: Option<String>,
+    pub previous_hash: Option<String>,
+    pub previous_signature: Option<String>,
+    pub log_files: Vec<LogEntry>,
+}
+
+impl Digest {
+    /// A starting digest: no link to a previous one (logging or validation (re)started).
+    #[must_use]
+    pub fn is_starting(&self) -> bool {
+        self.previous_bucket.is_none() || self.previous_key.is_none()
+    }
+}
+
+/// Parses the inflated bytes of a digest file.
+///
+/// # Errors
+/// Any JSON, type or time-format problem, with the field at fault.
+pub fn parse_digest(bytes: &[u8]) -> Result<Digest, DigestError> {
+    let value: Value =
+        serde_json::from_slice(bytes).map_err(|e| DigestError::Json(e.to_string()))?;
+    let Value::Object(obj) = value else {
+        return Err(DigestError::NotObject);
+    };
+    // The fields the CLI requires to be present (null counts as present for it; a null
+    // where a string is needed is a format error here, which is stricter).
+    let start_raw = req_str(&obj, "digestStartTime")?;
+    let end_raw = req_str(&obj, "digestEndTime")?;
+    let start = parse_time("digestStartTime", &start_raw)?;
+    let end = parse_time("digestEndTime", &end_raw)?;
+    let bucket = req_str(&obj, "digestS3Bucket")?;
+    let key = req_str(&obj, "digestS3Object")?;
+    let fingerprint = req_str(&obj, "digestPublicKeyFingerprint")?;
+    if !obj.contains_key("previousDigestSignature") {
+        return Err(DigestError::Missing("previousDigestSignature"));
+    }
+    let previous_signature = opt_str(&obj, "previousDigestSignature")?;
+    let log_files = match obj.get("logFiles") {
+        None => return Err(DigestError::Missing("logFiles")),
+        Some(Value::Array(items)) => items
+            .iter()
+            .enumerate()
+            .map(|(i, item)| parse_log_entry(i, item))
+            .collect::<Result<Vec<_>, _>>()?,
+        Some(_) => {
+            return Err(DigestError::WrongType {
+                field: "logFiles".into(),
+                expected: "array",
+            })
+        }
+    };
+    Ok(Digest {
+        account_id: opt_str(&obj, "awsAccountId")?,
+        start,
+        end,
+        end_raw,
+        bucket,
+        key,
+        fingerprint,
+        previous_bucket: opt_str(&obj, "previousDigestS3Bucket")?,
+        previous_key: opt_str(&obj, "previousDigestS3Object")?,
+        previous_hash: opt_str(&obj, "previousDigestHashValue")?,
+        previous_signature,
+        log_files,
+    })
+}
+
+fn parse_log_entry(i: usize, item: &Value) -> Result<LogEntry, DigestError> {
+    let Value::Object(obj) = item else {
+        return Err(DigestError::WrongType {
+            field: format!("logFiles[{i}]"),
+            expected: "object",
+        });
+    };
+    let get = |name: &str| match obj.get(name) {
+        Some(Value::String(s)) => Ok(s.clone()),
+        _ => Err(DigestError::WrongType {
+            field: format!("logFiles[{i}].{name}"),
+            expected: "string",
+        }),
+    };
+    Ok(LogEntry {
+        bucket: get("s3Bucket")?,
+        key: get("s3Object")?,
+        hash: get("hashValue")?,
+    })
+}
+
+fn req_str(obj: &Map<String, Value>, field: &'static str) -> Result<String, DigestError> {
+    match obj.get(field) {
+        None => Err(DigestError::Missing(field)),
+        Some(Value::String(s)) => Ok(s.clone()),
+        Some(_) => Err(DigestError::WrongType {
+            field: field.into(),
+            expected: "string",
+        }),
+    }
+}
+
+fn opt_str(obj: &Map<String, Value>, field: &'static str) -> Result<Option<String>, DigestError> {
+    match obj.get(field) {
+        None | Some(Value::Null) => Ok(None),
+        Some(Value::String(s)) => Ok(Some(s.clone())),
+        Some(_) => Err(DigestError::WrongType {
+            field: field.into(),
+            expected: "string or null",
+        }),
+    }
+}
+
+fn parse_time(field: &'static str, value: &str) -> Result<DateTime<Utc>, DigestError> {
+    NaiveDateTime::parse_from_str(value, "%Y-%m-%dT%H:%M:%SZ")
+        .map(|t| Utc.from_utc_datetime(&t))
+        .map_err(|_| DigestError::BadTime {
+            field,
+            value: value.chars().take(64).collect(),
+        })
+}
+
+/// Formats a time as CloudTrail writes it: `YYYY-MM-DDTHH:MM:SSZ`.
+#[must_use]
+pub fn fmt_time(t: DateTime<Utc>) -> String {
+    t.format("%Y-%m-%dT%H:%M:%SZ").to_string()
+}
+
+/// Formats a time as a digest key date: `YYYYMMDDTHHMMSSZ`.
+#[must_use]
+pub fn fmt_key_time(t: DateTime<Utc>) -> String {
+    t.format("%Y%m%dT%H%M%SZ").to_string()
+}
+
+/// The date of a digest key as the CLI reads it: the 16 characters before
+/// `.json.gz` (or `_backfill.json.gz`), whatever they are.
+#[must_use]
+pub fn digest_key_date(key: &str) -> Option<&str> {
+    let stem = key.strip_suffix(".json.gz")?;
+    let stem = stem.strip_suffix("_backfill").unwrap_or(stem);
+    let start = stem.len().checked_sub(16)?;
+    stem.get(start..)
+}
+
+/// Parses a `YYYYMMDDTHHMMSSZ` key date.
+#[must_use]
+pub fn parse_key_time(s: &str) -> Option<DateTime<Utc>> {
+    NaiveDateTime::parse_from_str(s, "%Y%m%dT%H%M%SZ")
+        .ok()
+        .map(|t| Utc.from_utc_datetime(&t))
+}
+
+/// Which (prefix, org, account, source region) a key belongs to.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub struct StreamId {
+    /// The trail's S3 key prefix, without the trailing `/`; empty for none.
+    pub prefix: String,
+    pub org_id: Option<String>,
+    pub account: String,
+    pub region: String,
+}
+
+impl StreamId {
+    /// `[PREFIX/]AWSLogs/[ORG/]ACCOUNT/`
+    #[must_use]
+    pub fn base(&self) -> String {
+        let mut s = String::new();
+        if !self.prefix.is_empty() {
+            s.push_str(&self.prefix);
+            s.push('/');
+        }
+        s.push_str("AWSLogs/");
+        if let Some(org) = &self.org_id {
+            s.push_str(org);
+            s.push('/');
+        }
+        s.push_str(&self.account);
+        s.push('/');
+        s
+    }
+
+    /// The folder holding this stream's digests.
+    #[must_use]
+    pub fn digest_folder(&self) -> String {
+        format!("{}CloudTrail-Digest/{}/", self.base(), self.region)
+    }
+
+    /// The key a regular digest ending at `end` has in this stream.
+    #[must_use]
+    pub fn digest_key(&self, trail_name: &str, home_region: &str, end: DateTime<Utc>) -> String {
+        format!(
+            "{}{}/{}_CloudTrail-Digest_{}_{}_{}_{}.json.gz",
+            self.digest_folder(),
+            end.format("%Y/%m/%d"),
+            self.account,
+            self.region,
+            trail_name,
+            home_region,
+            fmt_key_time(end)
+        )
+    }
+}
+
+/// A digest key of the trail, split into its parts.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct DigestKey {
+    pub stream: StreamId,
+    /// `TRAILNAME_HOMEREGION`.
+    pub trail_part: String,
+    pub time: DateTime<Utc>,
+    pub backfill: bool,
+}
+
+/// A log key, split into its parts.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct LogKey {
+    pub stream: StreamId,
+    /// Delivery time, to the minute.
+    pub time: DateTime<Utc>,
+}
+
+/// Splits `[PREFIX/]AWSLogs/[ORG/]ACCOUNT/<kind>/REGION/YYYY/MM/DD/FILE` (§1.1).
+///
+/// Hand-written rather than a regex with captures: it runs on every key of a bucket
+/// listing, and capture groups around `.+` cost microseconds per key.
+fn split_layout<'k>(key: &'k str, kind: &str) -> Option<(StreamId, &'k str)> {
+    let at = if key.starts_with("AWSLogs/") {
+        0
+    } else {
+        key.find("/AWSLogs/")? + 1
+    };
+    let prefix = if at == 0 { "" } else { key.get(..at - 1)? };
+    let rest = key.get(at + "AWSLogs/".len()..)?;
+    let parts: Vec<&str> = rest.split('/').collect();
+    let (org, parts) = match parts.split_first() {
+        Some((first, tail)) if first.starts_with("o-") => (Some(*first), tail),
+        _ => (None, &parts[..]),
+    };
+    let [account, k, region, y, m, d, file] = parts else {
+        return None;
+    };
+    let digits = |s: &str, n: usize| s.len() == n && s.bytes().all(|b| b.is_ascii_digit());
+    let org_ok = org.is_none_or(|o| {
+        let id = &o[2..];
+        (10..=32).contains(&id.len())
+            && id
+                .bytes()
+                .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit())
+    });
+    let region_ok = !region.is_empty()
+        && region
+            .bytes()
+            .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-');
+    if *k != kind
+        || !org_ok
+        || !digits(account, 12)
+        || !region_ok
+        || !digits(y, 4)
+        || !digits(m, 2)
+        || !digits(d, 2)
+        || prefix.is_empty() != (at == 0)
+    {
+        return None;
+    }
+    Some((
+        StreamId {
+            prefix: prefix.to_string(),
+            org_id: org.map(str::to_string),
+            account: (*account).to_string(),
+            region: (*region).to_string(),
+        },
+        file,
+    ))
+}
+
+/// Splits a digest key (§1.1); `None` when the key is not a digest key.
+#[must_use]
+pub fn parse_digest_key(key: &str) -> Option<DigestKey> {
+    let (stream, file) = split_layout(key, "CloudTrail-Digest")?;
+    let head = format!("{}_CloudTrail-Digest_{}_", stream.account, stream.region);
+    let stem = file.strip_prefix(&head)?.strip_suffix(".json.gz")?;
+    let (stem, backfill) = match stem.strip_suffix("_backfill") {
+        Some(s) => (s, true),
+        None => (stem, false),
+    };
+    let (trail_part, ts) = stem.rsplit_once('_')?;
+    if trail_part.is_empty() || ts.len() != 16 {
+        return None;
+    }
+    Some(DigestKey {
+        stream,
+        trail_part: trail_part.to_string(),
+        time: parse_key_time(ts)?,
+        backfill,
+    })
+}
+
+/// Splits a log key (§1.1); `None` when the key is not a log key.
+#[must_use]
+pub fn parse_log_key(key: &str) -> Option<LogKey> {
+    let (stream, file) = split_layout(key, "CloudTrail")?;
+    let head = format!("{}_CloudTrail_{}_", stream.account, stream.region);
+    let stem = file.strip_prefix(&head)?.strip_suffix(".json.gz")?;
+    let (ts, unique) = stem.split_once('_')?;
+    if ts.len() != 14 || unique.is_empty() || !unique.bytes().all(|b| b.is_ascii_alphanumeric()) {
+        return None;
+    }
+    let t = NaiveDateTime::parse_from_str(&format!("{ts}00"), "%Y%m%dT%H%MZ%S").ok()?;
+    Some(LogKey {
+        stream,
+        time: Utc.from_utc_datetime(&t),
+    })
+}
+
+#[cfg(test)]
+#[allow(
+    clippy::unwrap_used,
+    reason = "tests fail loudly on a broken invariant"
+)]
+mod tests {
+    use super::*;
+
+    const KEY: &str = "audit/ct/AWSLogs/o-abcdefghij/111122223333/CloudTrail-Digest/us-west-2/2024/03/01/111122223333_CloudTrail-Digest_us-west-2_my_trail_us-east-1_20240301T030131Z.json.gz";
+
+    #[test]
+    fn digest_key_splits_prefix_org_account_region_and_trail() {
+        let k = parse_digest_key(KEY).unwrap();
+        assert_eq!(k.stream.prefix, "audit/ct");
+        assert_eq!(k.stream.org_id.as_deref(), Some("o-abcdefghij"));
+        assert_eq!(k.stream.account, "111122223333");
+        assert_eq!(k.stream.region, "us-west-2");
+        assert_eq!(k.trail_part, "my_trail_us-east-1");
+        assert_eq!(fmt_key_time(k.time), "20240301T030131Z");
+        assert!(!k.backfill);
+        assert_eq!(digest_key_date(KEY), Some("20240301T030131Z"));
+    }
+
+    #[test]
+    fn stream_rebuilds_the_digest_key() {
+        let k = parse_digest_key(KEY).unwrap();
+        assert_eq!(k.stream.digest_key("my_trail", "us-east-1", k.time), KEY);
+    }
+
+    #[test]
+    fn backfill_key_date_skips_the_suffix() {
+        let key = KEY.replace(".json.gz", "_backfill.json.gz");
+        assert!(parse_digest_key(&key).unwrap().backfill);
+        assert_eq!(digest_key_date(&key), Some("20240301T030131Z"));
+    }
+
+    #[test]
+    fn log_key_gives_minute_delivery_time() {
+        let k = parse_log_key("AWSLogs/111122223333/CloudTrail/us-east-1/2024/03/01/111122223333_CloudTrail_us-east-1_20240301T0248Z_dqleSGQFe7BYchGr.json.gz").unwrap();
+        assert_eq!(fmt_time(k.time), "2024-03-01T02:48:00Z");
+        assert_eq!(k.stream.prefix, "");
+    }
+
+    #[test]
+    fn mismatched_account_in_file_name_is_not_a_key() {
+        let bad = KEY.replace("/111122223333_", "/999922223333_");
+        assert!(parse_digest_key(&bad).is_none());
+    }
+
+    #[test]
+    fn malformed_layouts_are_not_keys() {
+        for bad in [
+            KEY.replace("o-abcdefghij", "o-short"),
+            KEY.replace("/2024/03/01/", "/2024/3/01/"),
+            KEY.replace("_20240301T030131Z", "_20240301T0301Z"),
+            KEY.replace("CloudTrail-Digest/", "CloudTrail-Digests/"),
+        ] {
+            assert!(parse_digest_key(&bad).is_none(), "{bad}");
+        }
+        assert!(parse_log_key(KEY).is_none());
+        assert!(parse_digest_key("AWSLogs/").is_none());
+    }
+
+    #[test]
+    fn digest_with_missing_field_names_it() {
+        let err = parse_digest(br#"{"digestStartTime":"2024-03-01T02:01:31Z"}"#).unwrap_err();
+        assert_eq!(err, DigestError::Missing("digestEndTime"));
+    }
+
+    #[test]
+    fn garbage_is_a_json_error() {
+        assert!(matches!(
+            parse_digest(b"\xff\x00{"),
+            Err(DigestError::Json(_))
+        ));
+        assert_eq!(parse_digest(b"[1]"), Err(DigestError::NotObject));
+    }
+}
