@@ -417,6 +417,54 @@ pub(crate) fn simulate(args: &crate::cli::SimulateArgs) -> miette::Result<Outcom
         SimulateFormat::Json => render::json(&a.model, &a.simulation, &a.costs, &a.profile),
         SimulateFormat::Markdown => render::markdown(&a.model, &a.simulation, &a.costs),
     };
+    if let (Some(dir), Some(key)) = (&args.emit, &args.signing_key) {
+        let pem = std::fs::read_to_string(key)
+            .into_diagnostic()
+            .wrap_err_with(|| {
+                format!(
+                    "cannot read the signing key {} (an RSA private key in PEM)",
+                    key.display()
+                )
+            })?;
+        let start = match &args.emit_start {
+            Some(t) => chrono::DateTime::parse_from_rfc3339(t)
+                .map(|d| d.with_timezone(&chrono::Utc))
+                .map_err(|e| {
+                    miette!(
+                        help = "write it like 2026-11-01T00:00:00Z",
+                        "invalid --emit-start {t:?}: {e}"
+                    )
+                })?,
+            None => {
+                let now = chrono::Utc::now() - chrono::Duration::hours(i64::from(args.hours));
+                chrono::DurationRound::duration_trunc(now, chrono::Duration::hours(1))
+                    .unwrap_or(now)
+            }
+        };
+        let spec = crate::simulate::emit::spec(&a.model, &a.simulation, start, args.hours, &pem);
+        if spec.trails.is_empty() {
+            return Err(miette!(
+                help = "check that the paths hold trails that log",
+                "no logging trail to emit files for"
+            ));
+        }
+        let written = crate::verify::emit::emit(&spec, dir).map_err(|e| {
+            miette!(
+                help = "check the key and that DIR is writable",
+                "cannot emit the bucket mirror: {e}"
+            )
+        })?;
+        let _ = writeln!(
+            std::io::stderr().lock(),
+            "emitted {} digest files and {} log files ({} bytes inflated) for {} trail(s) into {}; public keys: {}",
+            written.digests,
+            written.logs,
+            written.log_bytes,
+            spec.trails.len(),
+            dir.display(),
+            written.public_keys.display()
+        );
+    }
     write_output(args.output.as_deref(), &text)?;
     Ok(Outcome::Clean)
 }

@@ -87,6 +87,25 @@ pub struct SimulateArgs {
     /// The region CloudFormation templates are deployed to; unknown when not given.
     #[arg(long, value_name = "REGION")]
     pub region: Option<String>,
+
+    /// Write a realistic bucket mirror for the declared trails into DIR: gzip'd log files
+    /// and signed, chained digest files per account and region (the layout `trailcheck
+    /// verify --local` reads), plus DIR/public-keys.json.
+    #[arg(long, value_name = "DIR", requires = "signing_key")]
+    pub emit: Option<PathBuf>,
+
+    /// Hours of logs and digests to write with --emit.
+    #[arg(long, value_name = "N", default_value_t = 24, requires = "emit")]
+    pub hours: u32,
+
+    /// RSA private key (PKCS#1 or PKCS#8 PEM) that signs the digests written by --emit;
+    /// its public half goes into DIR/public-keys.json.
+    #[arg(long, value_name = "KEY.pem", requires = "emit")]
+    pub signing_key: Option<PathBuf>,
+
+    /// First hour written by --emit (ISO-8601). [default: the current hour minus --hours]
+    #[arg(long, value_name = "TIME", requires = "emit")]
+    pub emit_start: Option<String>,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]

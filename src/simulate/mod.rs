@@ -9,6 +9,7 @@
 pub mod classes;
 pub mod cost;
 pub mod delivery;
+pub mod emit;
 pub mod render;
 pub mod selectors;
 

@@ -380,3 +380,82 @@ fn every_flag_of_every_command_is_explained() {
     );
     assert!(missing.is_empty(), "arguments without help: {missing:?}");
 }
+
+/// `simulate --emit` writes a mirror that `verify` accepts, and a tampered copy that it
+/// rejects: the generator and the validator agree on the AWS format.
+#[test]
+fn simulate_emit_round_trips_through_verify() {
+    use rsa::pkcs1::{EncodeRsaPrivateKey, LineEnding};
+    let tmp = tempfile::tempdir().unwrap();
+    let key = rsa::RsaPrivateKey::new(&mut rand_core::OsRng, 2048).unwrap();
+    let pem = tmp.path().join("test-signing-key.pem");
+    std::fs::write(&pem, key.to_pkcs1_pem(LineEnding::LF).unwrap().as_bytes()).unwrap();
+    let out = tmp.path().join("bucket");
+    trailcheck()
+        .args([
+            "simulate",
+            "fixtures/examples",
+            "--format",
+            "json",
+            "--hours",
+            "6",
+            "--emit-start",
+            "2026-01-05T00:00:00Z",
+            "--emit",
+        ])
+        .arg(&out)
+        .arg("--signing-key")
+        .arg(&pem)
+        .assert()
+        .code(0)
+        .stderr(predicate::str::contains("emitted"));
+    let keys = out.join("public-keys.json");
+    // The audit module's trail: multi-region, home eu-central-1, bucket acme-audit-cloudtrail-logs.
+    let mirror = out.join("acme-audit-cloudtrail-logs");
+    assert!(mirror.is_dir(), "no mirror for the audit trail's bucket");
+    let verify = |dir: &std::path::Path| {
+        trailcheck()
+            .args([
+                "verify",
+                "--trail-arn",
+                "arn:aws:cloudtrail:eu-central-1:123456789012:trail/acme-account-audit",
+                "--start-time",
+                "2026-01-05T00:00:00Z",
+                "--end-time",
+                "2026-01-05T06:00:00Z",
+                "--local",
+            ])
+            .arg(dir)
+            .arg("--public-keys")
+            .arg(&keys)
+            .assert()
+    };
+    verify(&mirror).code(0);
+    // Change one byte of one log file: verify must fail.
+    let log = walk(&mirror)
+        .into_iter()
+        .find(|p| {
+            p.to_string_lossy().ends_with(".json.gz")
+                && p.to_string_lossy().contains("/CloudTrail/")
+        })
+        .unwrap();
+    let mut bytes = std::fs::read(&log).unwrap();
+    let n = bytes.len();
+    bytes[n / 2] ^= 0xff;
+    std::fs::write(&log, bytes).unwrap();
+    verify(&mirror).code(1);
+}
+
+fn walk(dir: &std::path::Path) -> Vec<std::path::PathBuf> {
+    let mut out = Vec::new();
+    for e in std::fs::read_dir(dir).unwrap().filter_map(Result::ok) {
+        let p = e.path();
+        if p.is_dir() {
+            out.extend(walk(&p));
+        } else {
+            out.push(p);
+        }
+    }
+    out.sort();
+    out
+}
