@@ -19,7 +19,7 @@ pub enum Command {
     Check(Box<CheckArgs>),
     /// Run the declared trails through a simulated CloudTrail: what they capture in
     /// every account and region, where they deliver, and what they cost per month.
-    Simulate(SimulateArgs),
+    Simulate(Box<SimulateArgs>),
     /// List the rule catalog or explain one rule.
     Rules(RulesArgs),
     /// Write a commented starter `.trailcheck.yaml` into a directory.

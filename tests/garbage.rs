@@ -177,3 +177,40 @@ fn truncated_and_mutated_terraform_never_panics() {
         }
     }
 }
+
+/// Inputs the fuzz targets once crashed on (fixtures/fuzz-regressions/<target>/).
+#[test]
+fn fuzz_regressions_stay_fixed() {
+    use trailcheck::frontend::{CfnOptions, TfOptions};
+    let root = Path::new("fixtures/fuzz-regressions");
+    let mut n = 0;
+    for target in std::fs::read_dir(root)
+        .unwrap()
+        .filter_map(Result::ok)
+        .filter(|e| e.path().is_dir())
+    {
+        for input in std::fs::read_dir(target.path())
+            .unwrap()
+            .filter_map(Result::ok)
+        {
+            let bytes = std::fs::read(input.path()).unwrap();
+            let Ok(text) = std::str::from_utf8(&bytes) else {
+                continue;
+            };
+            match target.file_name().to_string_lossy().as_ref() {
+                "hcl" => {
+                    let _ = trailcheck::frontend::terraform::load_text(text, &TfOptions::default());
+                }
+                "cfn_template" | "plan_json" => {
+                    let _ = trailcheck::frontend::cloudformation::load_text(
+                        text,
+                        &CfnOptions::default(),
+                    );
+                }
+                other => panic!("no entry point for fuzz target {other}"),
+            }
+            n += 1;
+        }
+    }
+    assert!(n >= 1);
+}

@@ -164,7 +164,11 @@ pub(crate) fn parse_file(source: &Arc<SourceFile>) -> Result<Body, InputError> {
         });
     }
     hcl_edit::parser::parse_body(&source.text).map_err(|e| {
-        let off = e.location().offset().min(source.text.len());
+        // The parser's offset can fall inside a multi-byte character (found by fuzzing).
+        let mut off = e.location().offset().min(source.text.len());
+        while off > 0 && !source.text.is_char_boundary(off) {
+            off -= 1;
+        }
         let end = source.text[off..]
             .find('\n')
             .map_or(source.text.len(), |n| off + n)
