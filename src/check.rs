@@ -294,7 +294,10 @@ pub(crate) fn run(args: &CheckArgs) -> miette::Result<Outcome> {
         return Ok(Outcome::Clean);
     }
     let mut findings = analysis.findings;
-    let sources = analysis.sources;
+    let mut sources = analysis.sources;
+    if let Some(c) = &config {
+        findings.extend(config_ignores_without_reason(c, &mut sources, &opts));
+    }
     if let Some(path) = &args.write_baseline {
         write_baseline(path, &findings, &sources)?;
     }
@@ -519,15 +522,6 @@ fn apply_config(config: &Config, opts: &mut Options) -> miette::Result<()> {
     }
     let root = absolute(&config.root);
     for ignore in &config.ignore {
-        if ignore.reason.as_deref().is_none_or(|r| r.trim().is_empty()) {
-            // Like an inline suppression without a reason: allowed, but said out loud.
-            let _ = writeln!(
-                std::io::stderr().lock(),
-                "warning: {} ignores {} without a reason",
-                crate::config::FILE_NAME,
-                ignore.rule
-            );
-        }
         let rule = resolve_rules(std::slice::from_ref(&ignore.rule))
             .wrap_err_with(|| in_config("ignore"))?
             .pop()
@@ -650,4 +644,52 @@ pub fn load_user_rules(
         }
     }
     Ok(out)
+}
+
+/// `suppression-missing-reason` for `ignore:` entries of the config that give no reason,
+/// located at the entry in the config file.
+fn config_ignores_without_reason(
+    config: &Config,
+    sources: &mut SourceMap,
+    opts: &Options,
+) -> Vec<Finding> {
+    let name = "suppression-missing-reason";
+    let Some(meta) = CATALOG.get(name) else {
+        return Vec::new();
+    };
+    if !opts.selection.is_enabled(name) {
+        return Vec::new();
+    }
+    let missing: Vec<&crate::config::Ignore> = config
+        .ignore
+        .iter()
+        .filter(|i| i.reason.as_deref().is_none_or(|r| r.trim().is_empty()))
+        .collect();
+    if missing.is_empty() {
+        return Vec::new();
+    }
+    let text = std::fs::read_to_string(&config.path).unwrap_or_default();
+    let file = sources.add(config.path.clone(), text.clone());
+    let mut from = 0;
+    missing
+        .into_iter()
+        .map(|i| {
+            // The `rule:` line of this entry (entries are found in order).
+            let at = text[from..]
+                .find(&format!("rule: {}", i.rule))
+                .or_else(|| text[from..].find(i.rule.as_str()))
+                .map_or(0, |p| from + p);
+            from = (at + 1).min(text.len());
+            let end = text[at..].find('\n').map_or(text.len(), |n| at + n);
+            Finding {
+                rule: meta,
+                severity: opts.settings.severity.get(name).copied().unwrap_or(meta.severity),
+                message: format!("the config ignores `{}` without a reason: say why, so the next reader can judge it", i.rule),
+                primary: Span::new(file.id, at..end),
+                secondary: Vec::new(),
+                resource: None,
+                help: Some("add `reason: <why this is accepted>` to the entry".into()),
+            }
+        })
+        .collect()
 }

@@ -35,6 +35,9 @@ pub struct Config {
     /// The directory the config was found in (paths in it are relative to this).
     #[serde(skip)]
     pub root: PathBuf,
+    /// The config file itself.
+    #[serde(skip)]
+    pub path: PathBuf,
 }
 
 #[derive(Debug, Clone, Default, Deserialize)]
@@ -131,6 +134,7 @@ impl Config {
             })?
         };
         c.root = path.parent().map(Path::to_path_buf).unwrap_or_default();
+        c.path = path.to_path_buf();
         Ok(c)
     }
 

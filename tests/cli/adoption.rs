@@ -53,7 +53,7 @@ fn suppressions_and_config_ignores_apply_and_are_reported_when_bad() {
 }
 
 #[test]
-fn an_invalid_config_is_a_usage_error_and_a_reasonless_ignore_a_warning() {
+fn an_invalid_config_is_a_usage_error_and_a_reasonless_ignore_a_finding() {
     let tmp = tempfile::tempdir().unwrap();
     let cfg = tmp.path().join("c.yaml");
     std::fs::write(&cfg, "rules:\n  disabel: [x]\n").unwrap();
@@ -62,15 +62,29 @@ fn an_invalid_config_is_a_usage_error_and_a_reasonless_ignore_a_warning() {
         .arg(&cfg)
         .assert()
         .code(2);
-    std::fs::write(&cfg, "ignore:\n  - rule: CT001\n").unwrap();
-    trailcheck()
-        .args(["check", "fixtures/cli/suppressions", "--config"])
+    std::fs::write(&cfg, "# config\nignore:\n  - rule: CT001\n").unwrap();
+    let out = trailcheck()
+        .args([
+            "check",
+            "fixtures/cli/suppressions",
+            "--format",
+            "json",
+            "--config",
+        ])
         .arg(&cfg)
         .assert()
-        .code(1)
-        .stderr(predicates::str::contains(
-            "warning: .trailcheck.yaml ignores CT001 without a reason",
-        ));
+        .code(1);
+    let json: serde_json::Value = serde_json::from_slice(&out.get_output().stdout).unwrap();
+    let f = json["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|f| {
+            f["rule"] == "suppression-missing-reason"
+                && f["file"].as_str().unwrap().ends_with("c.yaml")
+        })
+        .expect("a finding for the reasonless config ignore");
+    assert_eq!(f["line"], 3);
     std::fs::write(&cfg, "rules:\n  disable: [no-such-rule]\n").unwrap();
     trailcheck()
         .args(["check", "fixtures/cli/suppressions", "--config"])
