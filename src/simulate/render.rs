@@ -18,10 +18,12 @@ pub struct Row {
     pub cells: Vec<Vec<String>>,
 }
 
+/// A short label for table cells: the resource name within its innermost module.
 fn short(address: &str) -> String {
-    address
+    let a = address
         .replace("aws_cloudtrail_event_data_store.", "eds:")
-        .replace("aws_cloudtrail.", "")
+        .replace("aws_cloudtrail.", "");
+    a.rsplit("module.").next().unwrap_or(&a).to_owned()
 }
 
 fn mark(name: &str, c: Capture) -> String {
