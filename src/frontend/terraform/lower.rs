@@ -362,6 +362,45 @@ impl Lower<'_> {
                     );
                 }
             }
+            "aws_iam_policy_attachment" => {
+                // The legacy, exclusive attachment: a policy and lists of roles (users and
+                // groups do not matter here).
+                let policy_arn = self.string_or(b, "policy_arn", "");
+                let policy_refs: Vec<String> = b
+                    .refs
+                    .iter()
+                    .filter(|(a, _)| a == "policy_arn")
+                    .map(|(_, r)| r.clone())
+                    .collect();
+                let role_refs: Vec<String> = b
+                    .refs
+                    .iter()
+                    .filter(|(a, _)| a == "roles")
+                    .map(|(_, r)| r.clone())
+                    .collect();
+                let roles: Vec<Value<String>> = match b.attr("roles") {
+                    Some((V::List(l), span)) => {
+                        l.iter().filter_map(|v| self.string_of(v, span)).collect()
+                    }
+                    _ => Vec::new(),
+                };
+                for (i, role) in roles.into_iter().enumerate() {
+                    out.pending.push(Pending {
+                        address: addr.clone(),
+                        target: role,
+                        // With one role the references are its; with several, names decide.
+                        target_refs: if i == 0 && role_refs.len() == 1 {
+                            role_refs.clone()
+                        } else {
+                            Vec::new()
+                        },
+                        kind: PendingKind::RolePolicyAttachment {
+                            policy_arn: policy_arn.clone(),
+                            policy_refs: policy_refs.clone(),
+                        },
+                    });
+                }
+            }
             "aws_iam_role_policy_attachment" => {
                 let policy_arn = self.string_or(b, "policy_arn", "");
                 let policy_refs = b
