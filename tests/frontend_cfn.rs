@@ -400,3 +400,30 @@ fn names_that_refer_to_each_other_are_unknown() {
         t.s3_bucket_name
     );
 }
+
+#[test]
+fn aggregation_configurations_are_read() {
+    let text = r#"
+AWSTemplateFormatVersion: "2010-09-09"
+Resources:
+  Trail:
+    Type: AWS::CloudTrail::Trail
+    Properties:
+      IsLogging: true
+      S3BucketName: logs
+      AggregationConfigurations:
+        - EventCategory: Data
+          Templates: [API_ACTIVITY, USER_ACTIONS]
+"#;
+    let m = trailcheck::frontend::cloudformation::load_text(text, &CfnOptions::default());
+    let t = trail(&m, "Trail");
+    assert_eq!(t.aggregation_configurations.len(), 1);
+    assert_eq!(
+        known(&t.aggregation_configurations[0].event_category),
+        "Data"
+    );
+    assert_eq!(
+        known(&t.aggregation_configurations[0].templates),
+        vec!["API_ACTIVITY".to_owned(), "USER_ACTIONS".to_owned()]
+    );
+}

@@ -151,6 +151,17 @@ pub struct InsightSelector {
     pub span: Span,
 }
 
+/// An aggregation configuration (`AggregationConfigurations` of a trail).
+#[derive(Debug, Clone, Serialize)]
+pub struct AggregationConfiguration {
+    /// `Data` (the only category AWS accepts).
+    pub event_category: Value<String>,
+    /// Subset of `API_ACTIVITY`, `RESOURCE_ACCESS`, `USER_ACTIONS`.
+    pub templates: Value<Vec<String>>,
+    #[serde(skip)]
+    pub span: Span,
+}
+
 /// A CloudTrail trail.
 #[derive(Debug, Clone, Serialize)]
 pub struct Trail {
@@ -175,6 +186,8 @@ pub struct Trail {
     pub selectors_unknown: bool,
     pub advanced_event_selectors: Vec<AdvancedEventSelector>,
     pub insight_selectors: Vec<InsightSelector>,
+    /// `AggregationConfigurations` (CloudFormation/API only): event category and templates.
+    pub aggregation_configurations: Vec<AggregationConfiguration>,
     pub tags: Vec<(String, String)>,
     /// Links set by [`link::link`].
     pub bucket: Option<usize>,

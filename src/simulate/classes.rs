@@ -144,6 +144,17 @@ pub fn all() -> Vec<EventClass> {
             false,
             "DynamoDB write",
         ),
+        // Calls through the account's VPC endpoints, any service: the event source is left
+        // open, so a selector naming one service captures part of the class.
+        EventClass {
+            category: Category::NetworkActivity,
+            event_source: "",
+            read_only: false,
+            resource_type: "",
+            global: false,
+            arn: None,
+            label: "Network activity",
+        },
     ]);
     v
 }
@@ -158,4 +169,5 @@ pub const COLUMNS: &[&str] = &[
     "S3 data write",
     "Lambda invoke",
     "DynamoDB write",
+    "Network activity",
 ];

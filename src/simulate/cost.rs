@@ -31,6 +31,8 @@ pub struct Profile {
     pub lambda_invoke: f64,
     pub dynamodb_read: f64,
     pub dynamodb_write: f64,
+    /// Calls through the account's VPC endpoints (network activity events).
+    pub network_activity: f64,
     /// Share of a class's volume assumed for a selector that captures part of it.
     pub partial_fraction: f64,
 }
@@ -51,6 +53,7 @@ impl Default for Profile {
             lambda_invoke: 2_000_000.0,
             dynamodb_read: 5_000_000.0,
             dynamodb_write: 1_000_000.0,
+            network_activity: 500_000.0,
             partial_fraction: 0.25,
         }
     }
@@ -110,6 +113,7 @@ impl Profile {
                     self.dynamodb_write
                 }
             }
+            (Category::NetworkActivity, _, _) => self.network_activity,
             _ => 0.0,
         }
     }

@@ -177,8 +177,11 @@ fn field_one(f: &crate::model::FieldSelector, class: &EventClass) -> Capture {
     };
     let fixed: Option<String> = match field.as_str() {
         "eventCategory" => Some(class.category.as_str().to_owned()),
-        "eventSource" => Some(class.event_source.to_owned()),
-        "readOnly" => Some(class.read_only.to_string()),
+        "eventSource" if !class.event_source.is_empty() => Some(class.event_source.to_owned()),
+        // Network activity records carry no readOnly (cloudtrail-model.md §4.1).
+        "readOnly" if class.category != Category::NetworkActivity => {
+            Some(class.read_only.to_string())
+        }
         "resources.type" => {
             (class.category == Category::Data).then(|| class.resource_type.to_owned())
         }

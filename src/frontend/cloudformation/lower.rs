@@ -485,6 +485,14 @@ impl Lower<'_> {
             selectors_unknown,
             advanced_event_selectors: self.advanced(r.get("AdvancedEventSelectors")),
             insight_selectors,
+            aggregation_configurations: list("AggregationConfigurations")
+                .iter()
+                .map(|a| crate::model::AggregationConfiguration {
+                    event_category: self.string_or(field(a, "EventCategory"), ""),
+                    templates: self.strings(field(a, "Templates")),
+                    span: a.span,
+                })
+                .collect(),
             tags: list("Tags")
                 .iter()
                 .filter_map(|t| Some((field(t, "Key")?.to_str()?, field(t, "Value")?.to_str()?)))

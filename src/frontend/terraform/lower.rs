@@ -485,6 +485,8 @@ impl Lower<'_> {
             selectors_unknown,
             advanced_event_selectors: self.advanced(b),
             insight_selectors,
+            // Not in the Terraform provider revision trailcheck follows.
+            aggregation_configurations: Vec::new(),
             tags: match b.attr("tags") {
                 Some((V::Map(m), _)) => m
                     .iter()

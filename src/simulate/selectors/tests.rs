@@ -212,3 +212,29 @@ proptest! {
         }
     }
 }
+
+#[test]
+fn network_activity_needs_an_advanced_selector_and_one_service_is_part_of_it() {
+    let net = class("Network activity");
+    assert_eq!(basic(&[], &net), Capture::None);
+    assert_eq!(
+        basic(&[basic_sel("All", true, &[], &[])], &net),
+        Capture::None
+    );
+    let one_service = AdvancedEventSelector {
+        name: None,
+        field_selectors: vec![
+            field("eventCategory", "equals", &["NetworkActivity".into()]),
+            field("eventSource", "equals", &["s3.amazonaws.com".into()]),
+        ],
+        span: Span::default(),
+    };
+    assert_eq!(
+        advanced(std::slice::from_ref(&one_service), &net),
+        Capture::Partial
+    );
+    assert_eq!(
+        advanced(&[one_service], &class("mgmt write")),
+        Capture::None
+    );
+}
