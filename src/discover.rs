@@ -90,7 +90,20 @@ fn walk(dir: &Path, depth: Option<usize>, out: &mut Discovered) {
         let entry = match entry {
             Ok(e) => e,
             Err(e) => {
-                out.errors.push((dir.to_path_buf(), e.to_string()));
+                // Say which entry failed, so one unreadable directory does not read as a
+                // failure of the whole walk: the rest of the tree is still checked.
+                let path = error_path(&e).map_or_else(|| dir.to_path_buf(), clean);
+                let why = match e.io_error().map(std::io::Error::kind) {
+                    Some(kind) if kind != std::io::ErrorKind::Other => kind.to_string(),
+                    _ => e.to_string(),
+                };
+                out.errors.push((
+                    path,
+                    format!(
+                        "cannot read this directory ({why}): the files in it were not \
+                         checked; make it readable, or list it in .gitignore to skip it"
+                    ),
+                ));
                 continue;
             }
         };
@@ -107,6 +120,19 @@ fn walk(dir: &Path, depth: Option<usize>, out: &mut Discovered) {
             }
             _ => {}
         }
+    }
+}
+
+/// The path an `ignore` error is about, looking through its wrappers.
+fn error_path(e: &ignore::Error) -> Option<&Path> {
+    match e {
+        ignore::Error::WithPath { path, .. } => Some(path),
+        ignore::Error::WithDepth { err, .. } | ignore::Error::WithLineNumber { err, .. } => {
+            error_path(err)
+        }
+        ignore::Error::Loop { child, .. } => Some(child),
+        ignore::Error::Partial(errs) => errs.iter().find_map(error_path),
+        _ => None,
     }
 }
 

@@ -134,3 +134,132 @@ fn hostile_tree_is_checked_without_panic_hang_or_lost_findings() {
     // The absurd ones evaluate to something (possibly unknown) without taking the run down.
     assert!(findings.iter().any(|f| f["resource"] == "aws_cloudtrail.r"));
 }
+
+/// The fuzzer's slow input makes hcl-edit backtrack exponentially (about a second in a
+/// release build, far longer in a debug one; a few more bytes would take hours). Under a
+/// short parse budget it must be reported as a located `parse-error` that says why, and
+/// the good file beside it must still be checked.
+#[test]
+fn a_parser_that_backtracks_without_end_is_stopped_by_the_budget() {
+    let tmp = tempfile::tempdir().unwrap();
+    let root = tmp.path();
+    write(root, "good/main.tf", GOOD.as_bytes());
+    let slow = std::fs::read("fixtures/fuzz-regressions/slow/hcl-slow-unit-81c3e8c7.tf").unwrap();
+    write(root, "slow/main.tf", &slow);
+    let out = Command::cargo_bin("trailcheck")
+        .unwrap()
+        .args(["check", "--format", "json", "--fail-on", "critical"])
+        .arg(root)
+        .env("TRAILCHECK_PARSE_BUDGET_MS", "50")
+        .timeout(Duration::from_secs(120))
+        .output()
+        .unwrap();
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let json: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    let findings = json["findings"].as_array().unwrap();
+    let stopped = findings
+        .iter()
+        .find(|f| {
+            f["rule"] == "parse-error" && f["file"].as_str().unwrap().ends_with("slow/main.tf")
+        })
+        .expect("the slow file is reported");
+    assert_eq!(stopped["line"], 1);
+    let message = stopped["message"].as_str().unwrap();
+    assert!(message.contains("did not finish within 0.1 s"), "{message}");
+    assert!(message.contains("TRAILCHECK_PARSE_BUDGET_MS"), "{message}");
+    assert!(findings
+        .iter()
+        .any(|f| f["resource"] == "aws_cloudtrail.good" && f["rule"] == "trail-single-region"));
+}
+
+/// Unreadable files and directories are each reported where they are, and the readable
+/// files are still checked. Root reads everything, so as root the binary is run as
+/// `nobody` (uid 65534); where that is not allowed the test says so and passes.
+#[cfg(unix)]
+#[test]
+fn unreadable_files_and_directories_are_reported_and_the_rest_is_checked() {
+    use std::os::unix::fs::PermissionsExt as _;
+    use std::os::unix::process::CommandExt as _;
+    let tmp = tempfile::tempdir().unwrap();
+    let root = tmp.path();
+    write(root, "good/main.tf", GOOD.as_bytes());
+    write(root, "secret/main.tf", GOOD.as_bytes());
+    write(root, "locked/main.tf", GOOD.as_bytes());
+    write(
+        root,
+        "templates/trail.yaml",
+        b"Resources:\n  T:\n    Type: AWS::CloudTrail::Trail\n",
+    );
+    let mode = |p: &str, m: u32| {
+        std::fs::set_permissions(root.join(p), std::fs::Permissions::from_mode(m)).unwrap();
+    };
+    for dir in ["", "good", "secret", "templates"] {
+        mode(dir, 0o755);
+    }
+    mode("good/main.tf", 0o644);
+    mode("secret/main.tf", 0o000);
+    mode("templates/trail.yaml", 0o000);
+    mode("locked", 0o000);
+
+    let mut cmd = std::process::Command::new(assert_cmd::cargo::cargo_bin("trailcheck"));
+    cmd.args([
+        "check",
+        "--format",
+        "json",
+        "--fail-on",
+        "critical",
+        "--no-config",
+    ])
+    .arg(root);
+    // Privileged: a mode-000 file is still readable, so drop to `nobody` for the child.
+    if std::fs::read(root.join("secret/main.tf")).is_ok() {
+        cmd.uid(65534).gid(65534);
+    }
+    let out = match Command::from_std(cmd)
+        .timeout(Duration::from_secs(120))
+        .output()
+    {
+        Ok(out) => out,
+        Err(e) => {
+            eprintln!("cannot run the check as an unprivileged user ({e}); skipped");
+            return;
+        }
+    };
+    mode("locked", 0o755);
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let json: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    let findings = json["findings"].as_array().unwrap();
+    let reported = |path: &str, says: &str| {
+        findings.iter().any(|f| {
+            f["rule"] == "parse-error"
+                && f["file"].as_str().unwrap().ends_with(path)
+                && f["line"] == 1
+                && f["message"].as_str().unwrap().contains(says)
+        })
+    };
+    assert!(
+        reported("secret/main.tf", "cannot read file"),
+        "{findings:#?}"
+    );
+    assert!(
+        reported("templates/trail.yaml", "cannot read file"),
+        "{findings:#?}"
+    );
+    assert!(
+        reported("locked", "cannot read this directory"),
+        "{findings:#?}"
+    );
+    assert!(findings
+        .iter()
+        .any(|f| f["resource"] == "aws_cloudtrail.good" && f["rule"] == "trail-single-region"));
+}

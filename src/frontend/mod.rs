@@ -2,6 +2,7 @@
 //!
 //! Front ends depend on `model` and `source` only, never on `rules` or `report`.
 
+pub(crate) mod budget;
 pub mod cloudformation;
 pub mod terraform;
 

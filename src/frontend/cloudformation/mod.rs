@@ -126,7 +126,11 @@ fn read_text(path: &std::path::Path) -> Read {
     };
     let meta = match std::fs::metadata(path) {
         Ok(m) => m,
-        Err(e) => return unreadable(format!("cannot read: {e}")),
+        Err(e) => {
+            return unreadable(format!(
+                "cannot read file: {e}; make it readable, or list it in .gitignore to skip it"
+            ))
+        }
     };
     if meta.len() > MAX_FILE_BYTES {
         let mut head = Vec::new();
@@ -146,7 +150,11 @@ fn read_text(path: &std::path::Path) -> Read {
     }
     let bytes = match std::fs::read(path) {
         Ok(b) => b,
-        Err(e) => return unreadable(format!("cannot read: {e}")),
+        Err(e) => {
+            return unreadable(format!(
+                "cannot read file: {e}; make it readable, or list it in .gitignore to skip it"
+            ))
+        }
     };
     if let Some(i) = bytes.iter().position(|&b| b == 0) {
         return Read::Unreadable {

@@ -8,6 +8,7 @@
 use super::functions;
 use super::modules::{is_local_source, normalize, source_literal, Loader, Loc, Module};
 use super::value::{MAX_COLLECTION, MAX_STRING, V};
+use crate::frontend::budget;
 use crate::model::iam::UNKNOWN_MARK;
 use crate::source::{SourceId, Span};
 use hcl_edit::expr::{BinaryOperator, Expression, ObjectKey, TraversalOperator, UnaryOperator};
@@ -1195,8 +1196,12 @@ impl Ev<'_> {
                     return Ok(V::Unknown);
                 };
                 let text = functions::read_file(&self.inst.module.dir, &path)?;
-                let tpl = hcl_edit::parser::parse_template(&text)
-                    .map_err(|e| format!("templatefile: {}", e.message()))?;
+                let tpl = budget::run(budget::parse_budget(), move || {
+                    hcl_edit::parser::parse_template(&text).map_err(|e| e.message().to_string())
+                })
+                .map_err(|overrun| overrun.describe("template"))
+                .and_then(|parsed| parsed)
+                .map_err(|e| format!("templatefile: {e}"))?;
                 let mut ev = self.clone();
                 ev.vars = match vars {
                     V::Map(m) => m.into_iter().collect(),

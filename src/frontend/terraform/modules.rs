@@ -1,6 +1,7 @@
 //! Terraform modules as directories of parsed `.tf` files, the loader that caches them, and
 //! root-module detection.
 
+use crate::frontend::budget;
 use crate::model::InputError;
 use crate::source::{SourceFile, SourceMap, Span};
 use hcl_edit::structure::{Block, Body, Structure};
@@ -163,7 +164,15 @@ pub(crate) fn parse_file(source: &Arc<SourceFile>) -> Result<Body, InputError> {
             message: "file contains NUL bytes: it looks binary, not Terraform".into(),
         });
     }
-    hcl_edit::parser::parse_body(&source.text).map_err(|e| {
+    let text = Arc::clone(&source.text);
+    let parsed = budget::run(budget::parse_budget(), move || {
+        hcl_edit::parser::parse_body(&text)
+    })
+    .map_err(|overrun| InputError {
+        span: Span::new(source.id, 0..0),
+        message: overrun.describe("HCL"),
+    })?;
+    parsed.map_err(|e| {
         // The parser's offset can fall inside a multi-byte character (found by fuzzing).
         let mut off = e.location().offset().min(source.text.len());
         while off > 0 && !source.text.is_char_boundary(off) {
@@ -369,7 +378,17 @@ pub(crate) fn read_text(path: &Path) -> (String, Option<(usize, String)>) {
                 Some((0, "is a directory, not a file".into())),
             )
         }
-        Err(e) => return (String::new(), Some((0, format!("cannot read file: {e}")))),
+        Err(e) => {
+            return (
+                String::new(),
+                Some((
+                    0,
+                    format!(
+                    "cannot read file: {e}; make it readable, or list it in .gitignore to skip it"
+                ),
+                )),
+            )
+        }
         Ok(_) => {}
     }
     match std::fs::read(path) {
@@ -381,7 +400,15 @@ pub(crate) fn read_text(path: &Path) -> (String, Option<(usize, String)>) {
                 Err((at, msg)) => (lossy, Some((at, msg))),
             }
         }
-        Err(e) => (String::new(), Some((0, format!("cannot read file: {e}")))),
+        Err(e) => (
+            String::new(),
+            Some((
+                0,
+                format!(
+                    "cannot read file: {e}; make it readable, or list it in .gitignore to skip it"
+                ),
+            )),
+        ),
     }
 }
 
