@@ -2,7 +2,7 @@
 //! the result unknown, unless the function can answer without it (`length` of a list with
 //! unknown elements, `coalesce` with a known first value).
 //!
-//! `try`, `can` and `templatefile` need the evaluator and live in `eval.rs`.
+//! `try`, `can` and `templatefile` need the evaluator and live in `eval/expr.rs`.
 
 use super::value::{fmt_num, MAX_COLLECTION, MAX_STRING, V};
 use crate::model::iam::UNKNOWN_MARK;

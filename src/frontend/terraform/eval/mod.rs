@@ -1,0 +1,646 @@
+//! The Terraform evaluator: module instances, variables, locals, resources (with `count`
+//! and `for_each`), module calls and outputs, evaluated lazily with memoization so that
+//! references are resolved through indexes and every expression is evaluated once.
+//!
+//! What cannot be resolved statically becomes [`V::Unknown`] (or a string with
+//! `UNKNOWN_MARK` parts); nothing is guessed.
+
+mod computed;
+mod expr;
+mod inputs;
+
+pub(crate) use inputs::root_variables;
+
+use super::functions;
+use super::modules::{is_local_source, normalize, source_literal, Loader, Loc, Module};
+use super::value::{MAX_COLLECTION, MAX_STRING, V};
+use crate::frontend::budget;
+use crate::model::iam::UNKNOWN_MARK;
+use crate::source::{SourceId, Span};
+use hcl_edit::expr::{BinaryOperator, Expression, ObjectKey, TraversalOperator, UnaryOperator};
+use hcl_edit::structure::{Block, Body, Structure};
+use hcl_edit::template::{Directive, Element, Template};
+use hcl_edit::Span as _;
+use std::cell::RefCell;
+use std::collections::{BTreeMap, HashMap};
+use std::path::PathBuf;
+use std::rc::Rc;
+
+/// Module nesting deeper than this is treated as opaque (guards against a module that
+/// calls itself).
+const MAX_MODULE_DEPTH: usize = 12;
+
+type EvResult = Result<V, String>;
+
+/// How a block is repeated: once, by `count`, by `for_each`, or not knowably.
+enum Counted {
+    Single,
+    Count,
+    ForEach,
+    Unknown,
+}
+
+/// The `count`/`each` bindings of one instance.
+type Bindings = Vec<(String, V)>;
+
+/// An evaluated block body: attributes with the span of their expression, nested blocks
+/// (with `dynamic` blocks expanded), and the addresses each attribute refers to.
+#[derive(Debug, Clone, Default)]
+pub(crate) struct EvBody {
+    pub(crate) span: Span,
+    pub(crate) attrs: Vec<(String, V, Span)>,
+    pub(crate) blocks: Vec<(String, EvBody)>,
+    /// Block types produced by a `dynamic` block whose `for_each` is unknown.
+    pub(crate) unknown_blocks: Vec<String>,
+    pub(crate) refs: Vec<(String, String)>,
+}
+
+impl EvBody {
+    pub(crate) fn attr(&self, name: &str) -> Option<(&V, Span)> {
+        self.attrs
+            .iter()
+            .find(|(k, _, _)| k == name)
+            .map(|(_, v, s)| (v, *s))
+    }
+
+    pub(crate) fn blocks<'a>(&'a self, name: &'a str) -> impl Iterator<Item = &'a EvBody> + 'a {
+        self.blocks
+            .iter()
+            .filter(move |(k, _)| k == name)
+            .map(|(_, b)| b)
+    }
+
+    /// The body as an object value (for references): attributes, and nested blocks as lists.
+    pub(crate) fn to_value(&self) -> V {
+        let mut m = BTreeMap::new();
+        for (k, v, _) in &self.attrs {
+            m.insert(k.clone(), v.clone());
+        }
+        let mut blocks: BTreeMap<String, Vec<V>> = BTreeMap::new();
+        for (k, b) in &self.blocks {
+            blocks.entry(k.clone()).or_default().push(b.to_value());
+        }
+        for (k, l) in blocks {
+            m.entry(k).or_insert(V::List(l));
+        }
+        V::Map(m)
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) enum InstKey {
+    None,
+    Index(usize),
+    Key(String),
+    /// `count`/`for_each` could not be resolved: one representative instance.
+    Unknown,
+}
+
+impl InstKey {
+    pub(crate) fn suffix(&self) -> String {
+        match self {
+            InstKey::None => String::new(),
+            InstKey::Index(i) => format!("[{i}]"),
+            InstKey::Key(k) => format!("[{k:?}]"),
+            InstKey::Unknown => "[?]".into(),
+        }
+    }
+}
+
+#[derive(Debug)]
+pub(crate) struct ResInstance {
+    pub(crate) address: String,
+    pub(crate) body: EvBody,
+}
+
+#[derive(Debug)]
+pub(crate) struct ResEval {
+    pub(crate) rtype: String,
+    pub(crate) header: Span,
+    pub(crate) instances: Vec<ResInstance>,
+    pub(crate) conditional: bool,
+    pub(crate) region: V,
+    pub(crate) value: V,
+}
+
+pub(crate) struct CallEval {
+    pub(crate) instances: Vec<(InstKey, Rc<Instance>)>,
+    pub(crate) counted: bool,
+}
+
+enum Slot<T> {
+    InProgress,
+    Done(T),
+}
+
+/// One instance of a module (the root, or a module call's instance).
+pub(crate) struct Instance {
+    pub(crate) prefix: String,
+    pub(crate) module: std::sync::Arc<Module>,
+    pub(crate) root_dir: PathBuf,
+    /// Module call names from the root (`["audit", "bucket"]`), for `modules.json` keys.
+    pub(crate) call_path: Vec<String>,
+    pub(crate) depth: usize,
+    pub(crate) vars: HashMap<String, V>,
+    /// Provider configuration key (`aws`, `aws.east`) → region value.
+    pub(crate) providers: HashMap<String, V>,
+    /// Whether the instance itself exists only conditionally.
+    pub(crate) conditional: bool,
+    locals: RefCell<HashMap<String, Slot<V>>>,
+    resources: RefCell<HashMap<String, Slot<Rc<ResEval>>>>,
+    calls: RefCell<HashMap<String, Slot<Option<Rc<CallEval>>>>>,
+    refs: RefCell<Vec<String>>,
+}
+
+/// Expression evaluation scope.
+#[derive(Clone)]
+struct Ev<'a> {
+    inst: &'a Instance,
+    loader: &'a Loader<'a>,
+    file: SourceId,
+    vars: Vec<(String, V)>,
+}
+
+fn span_of(file: SourceId, r: Option<std::ops::Range<usize>>) -> Span {
+    r.map(|r| Span::new(file, r)).unwrap_or(Span {
+        source: file,
+        start: 0,
+        end: 0,
+    })
+}
+
+/// The span of a block header: identifier through the last label.
+pub(crate) fn header_span(file: SourceId, b: &Block) -> Span {
+    let start = b.ident.span().or_else(|| b.span()).map_or(0, |r| r.start);
+    let end = b
+        .labels
+        .last()
+        .and_then(hcl_edit::Span::span)
+        .or_else(|| b.ident.span())
+        .map_or(start, |r| r.end);
+    Span::new(file, start..end.max(start))
+}
+
+fn num_to_index(n: f64) -> Option<usize> {
+    if n >= 0.0 && n.fract() == 0.0 && n <= MAX_COLLECTION as f64 {
+        #[expect(
+            clippy::cast_possible_truncation,
+            clippy::cast_sign_loss,
+            reason = "checked range"
+        )]
+        Some(n as usize)
+    } else {
+        None
+    }
+}
+
+impl Instance {
+    #[expect(
+        clippy::too_many_arguments,
+        reason = "an instance is its whole context; built in three places"
+    )]
+    pub(crate) fn new(
+        prefix: String,
+        module: std::sync::Arc<Module>,
+        root_dir: PathBuf,
+        call_path: Vec<String>,
+        depth: usize,
+        vars: HashMap<String, V>,
+        providers: HashMap<String, V>,
+        conditional: bool,
+    ) -> Instance {
+        Instance {
+            prefix,
+            module,
+            root_dir,
+            call_path,
+            depth,
+            vars,
+            providers,
+            conditional,
+            locals: RefCell::new(HashMap::new()),
+            resources: RefCell::new(HashMap::new()),
+            calls: RefCell::new(HashMap::new()),
+            refs: RefCell::new(Vec::new()),
+        }
+    }
+
+    fn ev<'a>(&'a self, loader: &'a Loader<'a>, file: SourceId) -> Ev<'a> {
+        Ev {
+            inst: self,
+            loader,
+            file,
+            vars: Vec::new(),
+        }
+    }
+
+    fn file_id(&self, loc: Loc) -> SourceId {
+        self.module.file(loc).map_or(SourceId(0), |f| f.id)
+    }
+
+    /// Evaluates a local value (memoized; a cycle is unknown).
+    fn local(&self, loader: &Loader<'_>, name: &str) -> EvResult {
+        match self.locals.borrow().get(name) {
+            Some(Slot::Done(v)) => return Ok(v.clone()),
+            Some(Slot::InProgress) => return Ok(V::Unknown),
+            None => {}
+        }
+        let Some(&loc) = self.module.index.locals.get(name) else {
+            return Err(format!("reference to undeclared local value local.{name}"));
+        };
+        self.locals
+            .borrow_mut()
+            .insert(name.to_owned(), Slot::InProgress);
+        let module = std::sync::Arc::clone(&self.module);
+        let v = match module.block(loc).and_then(|b| b.body.get_attribute(name)) {
+            Some(a) => self
+                .ev(loader, self.file_id(loc))
+                .eval(&a.value)
+                .unwrap_or(V::Unknown),
+            None => V::Unknown,
+        };
+        self.locals
+            .borrow_mut()
+            .insert(name.to_owned(), Slot::Done(v.clone()));
+        Ok(v)
+    }
+
+    fn output(&self, loader: &Loader<'_>, name: &str) -> EvResult {
+        let key = format!("\0output.{name}");
+        match self.locals.borrow().get(&key) {
+            Some(Slot::Done(v)) => return Ok(v.clone()),
+            Some(Slot::InProgress) => return Ok(V::Unknown),
+            None => {}
+        }
+        let Some(&loc) = self.module.index.outputs.get(name) else {
+            return Err(format!("module has no output {name:?}"));
+        };
+        self.locals
+            .borrow_mut()
+            .insert(key.clone(), Slot::InProgress);
+        let module = std::sync::Arc::clone(&self.module);
+        let v = match module
+            .block(loc)
+            .and_then(|b| b.body.get_attribute("value"))
+        {
+            Some(a) => self
+                .ev(loader, self.file_id(loc))
+                .eval(&a.value)
+                .unwrap_or(V::Unknown),
+            None => V::Unknown,
+        };
+        self.locals.borrow_mut().insert(key, Slot::Done(v.clone()));
+        Ok(v)
+    }
+
+    fn all_outputs(&self, loader: &Loader) -> V {
+        let names: Vec<String> = self.module.index.outputs.keys().cloned().collect();
+        V::Map(
+            names
+                .into_iter()
+                .map(|n| {
+                    let v = self.output(loader, &n).unwrap_or(V::Unknown);
+                    (n, v)
+                })
+                .collect(),
+        )
+    }
+
+    /// Evaluates a resource or data source (`type.name` / `data.type.name`), memoized.
+    pub(crate) fn resource(&self, loader: &Loader<'_>, key: &str) -> Option<Rc<ResEval>> {
+        match self.resources.borrow().get(key) {
+            Some(Slot::Done(r)) => return Some(Rc::clone(r)),
+            Some(Slot::InProgress) => return None,
+            None => {}
+        }
+        let loc = *self.module.index.resource_map.get(key)?;
+        self.resources
+            .borrow_mut()
+            .insert(key.to_owned(), Slot::InProgress);
+        let r = Rc::new(self.eval_resource(loader, key, loc));
+        self.resources
+            .borrow_mut()
+            .insert(key.to_owned(), Slot::Done(Rc::clone(&r)));
+        Some(r)
+    }
+
+    fn eval_resource(&self, loader: &Loader<'_>, key: &str, loc: Loc) -> ResEval {
+        let module = std::sync::Arc::clone(&self.module);
+        let file = self.file_id(loc);
+        let Some(block) = module.block(loc) else {
+            return ResEval {
+                rtype: String::new(),
+                header: Span::default(),
+                instances: Vec::new(),
+                conditional: false,
+                region: V::Unknown,
+                value: V::Unknown,
+            };
+        };
+        let label = block
+            .labels
+            .first()
+            .map(|l| l.as_str().to_owned())
+            .unwrap_or_default();
+        let rtype = if key.starts_with("data.") {
+            format!("data.{label}")
+        } else {
+            label
+        };
+        let header = header_span(file, block);
+        let ev = self.ev(loader, file);
+        let region = self.provider_region(block, &rtype);
+        let (keys, counted, conditional) = ev.instance_keys(&block.body);
+        let mut instances = Vec::new();
+        let mut objects: Vec<(InstKey, V)> = Vec::new();
+        for (k, bind) in keys {
+            let mut ev = ev.clone();
+            ev.vars.extend(bind);
+            let mut body = ev.eval_body(&block.body, header);
+            body.span = header;
+            objects.push((k.clone(), self.computed(&rtype, key, &body, &region)));
+            instances.push(ResInstance {
+                address: format!("{}{key}{}", self.prefix, k.suffix()),
+                body,
+            });
+        }
+        let value = match counted {
+            Counted::Single => objects.into_iter().next().map_or(V::Unknown, |(_, v)| v),
+            Counted::Count => V::List(objects.into_iter().map(|(_, v)| v).collect()),
+            Counted::ForEach => V::Map(
+                objects
+                    .into_iter()
+                    .filter_map(|(k, v)| {
+                        if let InstKey::Key(k) = k {
+                            Some((k, v))
+                        } else {
+                            None
+                        }
+                    })
+                    .collect(),
+            ),
+            Counted::Unknown => V::Unknown,
+        };
+        ResEval {
+            rtype,
+            header,
+            instances,
+            conditional: conditional || self.conditional,
+            region,
+            value,
+        }
+    }
+
+    /// The region of the provider configuration a resource uses.
+    fn provider_region(&self, block: &Block, rtype: &str) -> V {
+        let name = rtype
+            .trim_start_matches("data.")
+            .split('_')
+            .next()
+            .unwrap_or("aws");
+        let key = match block.body.get_attribute("provider") {
+            Some(a) => expr_text(&a.value),
+            None => name.to_owned(),
+        };
+        self.providers.get(&key).cloned().unwrap_or(V::Unknown)
+    }
+
+    /// Evaluates a module call (memoized). `None` when the call does not exist.
+    fn call(&self, loader: &Loader<'_>, name: &str) -> Option<Rc<CallEval>> {
+        match self.calls.borrow().get(name) {
+            Some(Slot::Done(c)) => return c.clone(),
+            Some(Slot::InProgress) => return None,
+            None => {}
+        }
+        let &(_, loc) = self
+            .module
+            .index
+            .module_calls
+            .iter()
+            .find(|(n, _)| n == name)?;
+        self.calls
+            .borrow_mut()
+            .insert(name.to_owned(), Slot::InProgress);
+        let c = self.eval_call(loader, name, loc).map(Rc::new);
+        self.calls
+            .borrow_mut()
+            .insert(name.to_owned(), Slot::Done(c.clone()));
+        c
+    }
+
+    /// The directory a module call's source resolves to, if it is available locally.
+    fn call_dir(&self, block: &Block, name: &str) -> Option<PathBuf> {
+        let src = source_literal(block)?;
+        if is_local_source(&src) {
+            return Some(normalize(&self.module.dir.join(src)));
+        }
+        // Installed by `terraform init`: .terraform/modules/modules.json maps call keys to
+        // directories.
+        let manifest = self.root_dir.join(".terraform/modules/modules.json");
+        let text = std::fs::read_to_string(manifest).ok()?;
+        let json: serde_json::Value = serde_json::from_str(&text).ok()?;
+        let mut key = self.call_path.clone();
+        key.push(name.to_owned());
+        let key = key.join(".");
+        let dir = json
+            .get("Modules")?
+            .as_array()?
+            .iter()
+            .find(|m| m.get("Key").and_then(|k| k.as_str()) == Some(key.as_str()))?
+            .get("Dir")?
+            .as_str()?
+            .to_owned();
+        Some(normalize(&self.root_dir.join(dir)))
+    }
+
+    fn eval_call(&self, loader: &Loader<'_>, name: &str, loc: Loc) -> Option<CallEval> {
+        let module = std::sync::Arc::clone(&self.module);
+        let block = module.block(loc)?;
+        if self.depth >= MAX_MODULE_DEPTH {
+            return None;
+        }
+        let dir = self.call_dir(block, name)?;
+        let child_module = loader.module(&dir)?;
+        let file = self.file_id(loc);
+        let ev = self.ev(loader, file);
+        let (keys, counted, conditional) = ev.instance_keys(&block.body);
+        // Provider mapping: `providers = { aws = aws.east }`.
+        let mut providers: HashMap<String, V> = self
+            .providers
+            .iter()
+            .filter(|(k, _)| !k.contains('.'))
+            .map(|(k, v)| (k.clone(), v.clone()))
+            .collect();
+        if let Some(Expression::Object(o)) = block.body.get_attribute("providers").map(|a| &a.value)
+        {
+            for (k, v) in o.iter() {
+                let child_key = match k {
+                    ObjectKey::Ident(i) => i.as_str().to_owned(),
+                    ObjectKey::Expression(e) => expr_text(e).trim_matches('"').to_owned(),
+                };
+                let parent_key = expr_text(v.expr());
+                providers.insert(
+                    child_key,
+                    self.providers
+                        .get(&parent_key)
+                        .cloned()
+                        .unwrap_or(V::Unknown),
+                );
+            }
+        }
+        let mut instances = Vec::new();
+        for (k, bind) in keys {
+            let mut ev = ev.clone();
+            ev.vars.extend(bind);
+            let mut vars = HashMap::new();
+            for (vname, &vloc) in &child_module.index.variables {
+                let decl = child_module.block(vloc);
+                let input = block
+                    .body
+                    .get_attribute(vname)
+                    .map(|a| ev.eval(&a.value).unwrap_or(V::Unknown));
+                let value = match input {
+                    Some(v) => v,
+                    None => {
+                        decl.and_then(|d| d.body.get_attribute("default"))
+                            .map_or(V::Unknown, |a| {
+                                let f = child_module.file(vloc).map_or(SourceId(0), |f| f.id);
+                                Ev {
+                                    inst: self,
+                                    loader,
+                                    file: f,
+                                    vars: Vec::new(),
+                                }
+                                .eval_const(&a.value)
+                            })
+                    }
+                };
+                vars.insert(vname.clone(), convert_to_declared(value, decl));
+            }
+            let mut child_providers = providers.clone();
+            child_providers.extend(own_providers(&child_module, loader, &vars));
+            let mut call_path = self.call_path.clone();
+            call_path.push(name.to_owned());
+            let inst = Instance::new(
+                format!("{}module.{name}{}.", self.prefix, k.suffix()),
+                std::sync::Arc::clone(&child_module),
+                self.root_dir.clone(),
+                call_path,
+                self.depth + 1,
+                vars,
+                child_providers,
+                conditional || self.conditional,
+            );
+            instances.push((k, Rc::new(inst)));
+        }
+        Some(CallEval {
+            instances,
+            counted: !matches!(counted, Counted::Single),
+        })
+    }
+
+    /// Every resource of this instance and of the module instances below it.
+    pub(crate) fn collect(
+        &self,
+        loader: &Loader<'_>,
+        out: &mut Vec<(Rc<ResEval>, Rc<Instance>)>,
+        me: &Rc<Instance>,
+    ) {
+        let keys: Vec<String> = self
+            .module
+            .index
+            .resources
+            .iter()
+            .map(|(k, _)| k.clone())
+            .collect();
+        for k in keys {
+            if let Some(r) = self.resource(loader, &k) {
+                out.push((r, Rc::clone(me)));
+            }
+        }
+        let calls: Vec<String> = self
+            .module
+            .index
+            .module_calls
+            .iter()
+            .map(|(n, _)| n.clone())
+            .collect();
+        for c in calls {
+            if let Some(call) = self.call(loader, &c) {
+                for (_, child) in &call.instances {
+                    child.collect(loader, out, child);
+                }
+            }
+        }
+    }
+}
+
+/// The provider blocks a module declares itself (root modules, legacy child modules).
+pub(crate) fn own_providers(
+    module: &Module,
+    loader: &Loader<'_>,
+    vars: &HashMap<String, V>,
+) -> HashMap<String, V> {
+    let tmp = Instance::new(
+        String::new(),
+        std::sync::Arc::new(Module::new(module.dir.clone(), Vec::new(), Vec::new())),
+        module.dir.clone(),
+        Vec::new(),
+        MAX_MODULE_DEPTH,
+        vars.clone(),
+        HashMap::new(),
+        false,
+    );
+    let mut out = HashMap::new();
+    for &loc in &module.index.providers {
+        let Some(b) = module.block(loc) else { continue };
+        let Some(name) = b
+            .labels
+            .first()
+            .map(hcl_edit::structure::BlockLabel::as_str)
+        else {
+            continue;
+        };
+        let file = module.file(loc).map_or(SourceId(0), |f| f.id);
+        let ev = Ev {
+            inst: &tmp,
+            loader,
+            file,
+            vars: Vec::new(),
+        };
+        let region = b
+            .body
+            .get_attribute("region")
+            .map_or(V::Unknown, |a| ev.eval(&a.value).unwrap_or(V::Unknown));
+        let key = match b.body.get_attribute("alias").map(|a| ev.eval(&a.value)) {
+            Some(Ok(V::Str(alias))) => format!("{name}.{alias}"),
+            _ => name.to_owned(),
+        };
+        out.insert(key, region);
+    }
+    out
+}
+
+/// Converts a value to a variable's declared primitive type (`"false"` → `false`).
+pub(crate) fn convert_to_declared(v: V, decl: Option<&Block>) -> V {
+    let Some(t) = decl
+        .and_then(|d| d.body.get_attribute("type"))
+        .map(|a| expr_text(&a.value))
+    else {
+        return v;
+    };
+    match (t.as_str(), &v) {
+        ("bool", V::Str(_)) => v.as_bool().map_or(v, V::Bool),
+        ("number", V::Str(_)) => v.as_num().map_or(v, V::Num),
+        ("string", V::Num(_) | V::Bool(_)) => v.to_str().map_or(v, V::Str),
+        _ => v,
+    }
+}
+
+/// The source text of an expression without decoration (used for traversals such as
+/// `aws.east` in `provider = aws.east`).
+pub(crate) fn expr_text(e: &Expression) -> String {
+    let mut e = e.clone();
+    hcl_edit::Decorate::decor_mut(&mut e).clear();
+    e.to_string().trim().to_owned()
+}
