@@ -135,16 +135,7 @@ pub fn analyze(paths: &[PathBuf], opts: &Options) -> Result<Analysis, String> {
     let mut cfn_opts = opts.cloudformation.clone();
     if cfn_opts.deployments.is_empty() {
         if let Some(c) = config {
-            cfn_opts.deployments = c
-                .deployments
-                .iter()
-                .map(|d| crate::frontend::cloudformation::Deployment {
-                    glob: d.path.clone(),
-                    root: c.root.clone(),
-                    account: d.account.clone(),
-                    region: d.region.clone(),
-                })
-                .collect();
+            cfn_opts.deployments = c.deployment_list();
         }
     }
     let (mut model, sources) =

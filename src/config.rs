@@ -135,7 +135,46 @@ impl Config {
         };
         c.root = path.parent().map(Path::to_path_buf).unwrap_or_default();
         c.path = path.to_path_buf();
+        c.check_globs().map_err(|message| ConfigError::Parse {
+            path: path.to_path_buf(),
+            message,
+        })?;
         Ok(c)
+    }
+
+    /// Every path glob must compile: a typo would otherwise silently match nothing.
+    fn check_globs(&self) -> Result<(), String> {
+        let deployments = self
+            .deployments
+            .iter()
+            .enumerate()
+            .map(|(i, d)| (format!("deployments[{i}].path"), &d.path));
+        let ignores = self.ignore.iter().enumerate().flat_map(|(i, ig)| {
+            ig.paths
+                .iter()
+                .enumerate()
+                .map(move |(j, p)| (format!("ignore[{i}].paths[{j}]"), p))
+        });
+        for (at, glob) in deployments.chain(ignores) {
+            crate::model::deployment::compile_glob(glob).map_err(|e| {
+                format!("{at}: {glob:?} is not a valid path glob ({e}); fix or quote it")
+            })?;
+        }
+        Ok(())
+    }
+
+    /// The `deployments` entries, with globs relative to the config's directory.
+    #[must_use]
+    pub fn deployment_list(&self) -> Vec<crate::model::deployment::Deployment> {
+        self.deployments
+            .iter()
+            .map(|d| crate::model::deployment::Deployment {
+                glob: d.path.clone(),
+                root: self.root.clone(),
+                account: d.account.clone(),
+                region: d.region.clone(),
+            })
+            .collect()
     }
 
     /// The nearest `.trailcheck.yaml` in `start` or one of its parent directories.

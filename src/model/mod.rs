@@ -7,6 +7,7 @@
 
 pub mod arn;
 pub mod catalog;
+pub mod deployment;
 pub mod iam;
 pub mod link;
 pub mod region;

@@ -14,6 +14,7 @@ pub mod render;
 pub mod selectors;
 
 use crate::config::Config;
+use crate::model::deployment::Deployments;
 use crate::model::{Model, Region, Value};
 use crate::source::SourceMap;
 use classes::EventClass;
@@ -62,9 +63,7 @@ pub struct Context {
     /// What the model assumed because the configuration did not say.
     pub assumptions: Vec<String>,
     #[serde(skip)]
-    deployments: Vec<(globset::GlobMatcher, Option<String>, Option<Region>)>,
-    #[serde(skip)]
-    root: PathBuf,
+    deployments: Deployments,
 }
 
 impl Context {
@@ -87,20 +86,13 @@ impl Context {
                 push(a, &mut accounts);
             }
         }
-        let mut deployments = Vec::new();
+        let mut deployments = Deployments::default();
         if let Some(c) = config {
-            for d in &c.deployments {
-                if let Some(a) = &d.account {
-                    push(a, &mut accounts);
-                }
-                if let Ok(g) = globset::Glob::new(&d.path) {
-                    deployments.push((
-                        g.compile_matcher(),
-                        d.account.clone(),
-                        d.region.clone().map(Region::new),
-                    ));
-                }
+            for a in c.deployments.iter().filter_map(|d| d.account.as_ref()) {
+                push(a, &mut accounts);
             }
+            // Config::load has checked the globs.
+            deployments = Deployments::new(&c.deployment_list()).unwrap_or_default();
         }
         let mut org_accounts = Vec::new();
         if org.is_some() {
@@ -156,25 +148,17 @@ impl Context {
             regions,
             assumptions,
             deployments,
-            root: config.map(|c| c.root.clone()).unwrap_or_default(),
         }
     }
 
     /// The deployment (account, region) of a file, from the first matching path glob.
     #[must_use]
     pub fn deployment_of(&self, path: &Path) -> (Option<String>, Option<Region>) {
-        if self.deployments.is_empty() {
-            return (None, None);
-        }
-        let abs = std::fs::canonicalize(path).unwrap_or_else(|_| path.to_path_buf());
-        let root = std::fs::canonicalize(&self.root).unwrap_or_else(|_| self.root.clone());
-        let rel = abs.strip_prefix(&root).unwrap_or(&abs);
-        for (glob, account, region) in &self.deployments {
-            if glob.is_match(rel) || rel.parent().is_some_and(|p| glob.is_match(p)) {
-                return (account.clone(), region.clone());
-            }
-        }
-        (None, None)
+        let placed = self.deployments.place(path);
+        (
+            placed.account.map(str::to_owned),
+            placed.region.map(Region::new),
+        )
     }
 }
 

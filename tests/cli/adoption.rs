@@ -92,6 +92,19 @@ fn an_invalid_config_is_a_usage_error_and_a_reasonless_ignore_a_finding() {
         .assert()
         .code(2)
         .stderr(predicates::str::contains("no-such-rule"));
+    // A glob that cannot compile would silently place nothing: it is an error naming it.
+    std::fs::write(
+        &cfg,
+        "deployments:\n  - path: accounts/prod\n  - path: \"accounts/[dev\"\n    account: \"111122223333\"\n",
+    )
+    .unwrap();
+    trailcheck()
+        .args(["check", "fixtures/cli/suppressions", "--config"])
+        .arg(&cfg)
+        .assert()
+        .code(2)
+        .stderr(predicates::str::contains("deployments[1].path"))
+        .stderr(predicates::str::contains("accounts/[dev"));
 }
 
 fn copy_dir(from: &std::path::Path, to: &std::path::Path) {

@@ -36,38 +36,22 @@ pub struct CfnOptions {
     pub deployments: Vec<Deployment>,
 }
 
-/// The deployment context of the templates matching a path glob.
-#[derive(Debug, Clone, Default)]
-pub struct Deployment {
-    /// Glob over the template path, relative to `root`.
-    pub glob: String,
-    /// The directory the glob is relative to (where the config file is).
-    pub root: PathBuf,
-    pub account: Option<String>,
-    pub region: Option<String>,
-}
+pub use crate::model::deployment::Deployment;
+use crate::model::deployment::Deployments;
 
-/// The (account, region) a template deploys to, as far as the options say.
-fn context_of(path: &std::path::Path, opts: &CfnOptions) -> (Option<String>, Option<String>) {
-    let abs = std::fs::canonicalize(path).unwrap_or_else(|_| path.to_path_buf());
-    let found = opts.deployments.iter().find(|d| {
-        // An empty root means the working directory.
-        let base = if d.root.as_os_str().is_empty() {
-            Path::new(".")
-        } else {
-            d.root.as_path()
-        };
-        let root = std::fs::canonicalize(base).unwrap_or_else(|_| base.to_path_buf());
-        let rel = abs.strip_prefix(&root).unwrap_or(&abs);
-        globset::Glob::new(&d.glob)
-            .map(|g| g.compile_matcher().is_match(rel))
-            .unwrap_or(false)
-    });
+/// The (account, region) a template deploys to, as far as the options say: `--region`
+/// wins over the deployment's region.
+fn context_of(
+    path: &Path,
+    opts: &CfnOptions,
+    deployments: &Deployments,
+) -> (Option<String>, Option<String>) {
+    let placed = deployments.place(path);
     let region = opts
         .region
         .clone()
-        .or_else(|| found.and_then(|d| d.region.clone()));
-    (found.and_then(|d| d.account.clone()), region)
+        .or_else(|| placed.region.map(str::to_owned));
+    (placed.account.map(str::to_owned), region)
 }
 
 /// What a JSON/YAML file turned out to be.
@@ -221,10 +205,13 @@ pub(crate) fn load(files: &[PathBuf], opts: &CfnOptions, sources: SourceMap) -> 
             Read::Unreadable { .. } => {}
         }
     }
+    // The config's globs were checked when it was loaded; options built in code with a bad
+    // glob place nothing.
+    let deployments = Deployments::new(&opts.deployments).unwrap_or_default();
     let fragments: Vec<Model> = inputs
         .into_par_iter()
         .map(|i| match i {
-            Input::Cfn(f) => template(&f, opts),
+            Input::Cfn(f) => template(&f, opts, &deployments),
             Input::Plan(f, tf) => {
                 crate::frontend::terraform::plan_json::load(&f, &tf, opts.region.as_deref())
             }
@@ -282,7 +269,7 @@ pub fn load_text(text: &str, opts: &CfnOptions) -> Model {
     let mut sources = SourceMap::default();
     let f = sources.add(PathBuf::from("input"), text);
     match sniff(text) {
-        Sniffed::CloudFormation => template(&f, opts),
+        Sniffed::CloudFormation => template(&f, opts, &Deployments::default()),
         Sniffed::Plan => {
             crate::frontend::terraform::plan_json::load(&f, &[], opts.region.as_deref())
         }
@@ -314,7 +301,7 @@ fn is_template(root: &Node) -> bool {
 }
 
 /// Checks one template.
-fn template(f: &SourceFile, opts: &CfnOptions) -> Model {
+fn template(f: &SourceFile, opts: &CfnOptions, deployments: &Deployments) -> Model {
     let doc = match yaml::parse(f.id, &f.text) {
         Ok(d) => d,
         Err(e) => {
@@ -365,7 +352,7 @@ fn template(f: &SourceFile, opts: &CfnOptions) -> Model {
         .get("Resources")
         .and_then(Node::as_map)
         .unwrap_or_default();
-    let (account, region) = context_of(&f.path, opts);
+    let (account, region) = context_of(&f.path, opts, deployments);
     let ctx = Ctx {
         params,
         mappings: root.get("Mappings"),
