@@ -54,11 +54,15 @@ impl Overrun {
     pub(crate) fn describe(self, what: &str) -> String {
         match self {
             Overrun::TimedOut(d) => format!(
-                "the {what} parser did not finish within {:.1} s and was stopped: this file \
+                "the {what} parser did not finish within {} and was stopped: this file \
                  makes the parser backtrack without end (usually unclosed brackets among \
                  long operator chains). Check it for unclosed `{{`, `[` or `(`; \
                  TRAILCHECK_PARSE_BUDGET_MS raises the limit",
-                d.as_secs_f64()
+                if d < Duration::from_secs(1) {
+                    format!("{} ms", d.as_millis())
+                } else {
+                    format!("{:.1} s", d.as_secs_f64())
+                }
             ),
             Overrun::Panicked => format!(
                 "the {what} parser failed on this file (it panicked); please report the \
