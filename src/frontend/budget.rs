@@ -3,7 +3,7 @@
 //! hcl-edit's parser backtracks exponentially on some hostile inputs (300 bytes of nested
 //! `{` and unary minus take a second, 400 bytes take hours; see
 //! `fixtures/fuzz-regressions/README.md`). A parser cannot be interrupted, so each parse
-//! runs on a helper thread and the caller waits at most [`PARSE_BUDGET`]. A parse that
+//! runs on a helper thread and the caller waits at most [`parse_budget_for`] its size. A parse that
 //! overruns is abandoned: its thread keeps running until it finishes or the process exits,
 //! and the file is reported as a parse error so the run goes on with the other files.
 //!
@@ -24,8 +24,17 @@ use std::time::Duration;
 /// (50 MB on one line) parses in well under this.
 const DEFAULT_PARSE_BUDGET: Duration = Duration::from_secs(10);
 
-/// The per-file parse budget: `TRAILCHECK_PARSE_BUDGET_MS` (milliseconds, at least 1) or
-/// ten seconds.
+/// The parse budget for a text of `len` bytes: the base budget plus 5 ms per full KiB, so
+/// that a large legitimate file on a loaded machine is never cut off (an 8 MiB file, the
+/// largest read, parses in about a second and gets 51 s), while the hostile inputs,
+/// which are small, are stopped after the base.
+pub(crate) fn parse_budget_for(len: usize) -> Duration {
+    let kib = u64::try_from(len / 1024).unwrap_or(u64::MAX);
+    parse_budget().saturating_add(Duration::from_millis(kib.saturating_mul(5)))
+}
+
+/// The base parse budget: `TRAILCHECK_PARSE_BUDGET_MS` (milliseconds, at least 1) or ten
+/// seconds.
 pub(crate) fn parse_budget() -> Duration {
     static BUDGET: OnceLock<Duration> = OnceLock::new();
     *BUDGET.get_or_init(|| {
@@ -164,6 +173,15 @@ fn run_here<T>(job: Job, answer: &mpsc::Receiver<thread::Result<T>>) -> Result<T
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn large_texts_get_more_time() {
+        assert_eq!(parse_budget_for(1023), parse_budget());
+        assert_eq!(
+            parse_budget_for(8 * 1024 * 1024),
+            parse_budget() + Duration::from_millis(8192 * 5)
+        );
+    }
 
     #[test]
     fn returns_the_value_and_reuses_the_helper() {

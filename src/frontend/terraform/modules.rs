@@ -165,7 +165,7 @@ pub(crate) fn parse_file(source: &Arc<SourceFile>) -> Result<Body, InputError> {
         });
     }
     let text = Arc::clone(&source.text);
-    let parsed = budget::run(budget::parse_budget(), move || {
+    let parsed = budget::run(budget::parse_budget_for(source.text.len()), move || {
         hcl_edit::parser::parse_body(&text)
     })
     .map_err(|overrun| InputError {

@@ -453,7 +453,7 @@ impl Ev<'_> {
                     return Ok(V::Unknown);
                 };
                 let text = functions::read_file(&self.inst.module.dir, &path)?;
-                let tpl = budget::run(budget::parse_budget(), move || {
+                let tpl = budget::run(budget::parse_budget_for(text.len()), move || {
                     hcl_edit::parser::parse_template(&text).map_err(|e| e.message().to_string())
                 })
                 .map_err(|overrun| overrun.describe("template"))
