@@ -272,12 +272,6 @@ fn compute_raw(sim: &Simulation, model: &Model, profile: &Profile) -> Vec<CostLi
     out
 }
 
-/// Total per sink.
-#[must_use]
-pub fn per_sink(lines: &[CostLine], sink: usize) -> f64 {
-    lines.iter().filter(|l| l.sink == sink).map(|l| l.usd).sum()
-}
-
 /// The profile named by the config (`profile:` inline or a file path), or the defaults.
 ///
 /// # Errors
