@@ -643,3 +643,147 @@ fn hostile_digest_bytes_never_panic_the_reader() {
     // Some mutations leave the JSON valid (e.g. a flipped bit inside a hash string).
     assert!(parsed_ok > 0);
 }
+
+/// The trail logged to `old-bucket` until noon and to [`BUCKET`] after (a bucket change):
+/// the first digest in the new bucket points back into the old one. Logging also stopped
+/// from 04:30 to 07:00, so the old part of the chain has a restart: the digests before it
+/// are only found by listing the old bucket, as `validate-logs` does.
+fn moved_bucket() -> (Scenario, tempfile::TempDir, std::path::PathBuf) {
+    let mut s = spec();
+    s.trails[0].bucket = "old-bucket".into();
+    s.stops = vec![(
+        start() + Duration::hours(4) + Duration::minutes(30),
+        start() + Duration::hours(7),
+    )];
+    let old = build(&s);
+    let new_dir = tempfile::tempdir().unwrap();
+    let new_mirror = new_dir.path().join(BUCKET);
+    std::fs::create_dir_all(&new_mirror).unwrap();
+    std::fs::write(
+        new_mirror.join(".s3-metadata.json"),
+        serde_json::to_vec(&serde_json::json!({
+            "format": "trailcheck-s3-mirror-metadata/1", "bucket": BUCKET, "objects": {}
+        }))
+        .unwrap(),
+    )
+    .unwrap();
+    let noon = "2024-03-01T12:00:00Z";
+    for region in ["us-east-1", "us-west-2"] {
+        let folder = old.mirror.join(stream(region).digest_folder());
+        let mut keys: Vec<String> = walkdir(&folder)
+            .into_iter()
+            .map(|p| {
+                p.strip_prefix(&old.mirror)
+                    .unwrap()
+                    .to_string_lossy()
+                    .into_owned()
+            })
+            .collect();
+        keys.sort();
+        // Re-deliver the afternoon's digests into the new bucket, re-chained and re-signed.
+        let mut prev: Option<(String, String)> = None;
+        for key in keys {
+            let mut d = old.read_digest(&key);
+            if d["digestStartTime"].as_str().unwrap() < noon {
+                continue;
+            }
+            d["digestS3Bucket"] = Value::from(BUCKET);
+            if let Some((sig, hash)) = &prev {
+                d["previousDigestS3Bucket"] = Value::from(BUCKET);
+                d["previousDigestHashValue"] = Value::from(hash.clone());
+                d["previousDigestSignature"] = Value::from(sig.clone());
+            } else {
+                assert_eq!(d["previousDigestS3Bucket"], "old-bucket");
+            }
+            prev = Some(write_signed_digest_in(&new_mirror, &d, &KEY_A, &[]));
+            std::fs::remove_file(old.path(&key)).unwrap();
+        }
+        assert!(prev.is_some(), "digests were moved");
+    }
+    (old, new_dir, new_mirror)
+}
+
+fn walkdir(dir: &std::path::Path) -> Vec<std::path::PathBuf> {
+    let mut out = Vec::new();
+    for e in std::fs::read_dir(dir).unwrap() {
+        let p = e.unwrap().path();
+        if p.is_dir() {
+            out.extend(walkdir(&p));
+        } else {
+            out.push(p);
+        }
+    }
+    out
+}
+
+#[test]
+fn a_chain_that_moved_buckets_is_followed_and_the_old_bucket_listed() {
+    use trailcheck::verify::store::LocalMirrors;
+    let (old, _new_dir, new_mirror) = moved_bucket();
+    let store = LocalMirrors::open(&[new_mirror.clone(), old.mirror.clone()]).unwrap();
+    let req = trailcheck::verify::Request {
+        trail: old.trail.clone(),
+        bucket: BUCKET.into(),
+        start: start(),
+        end: start() + Duration::hours(24),
+        prefix: None,
+        accounts: Vec::new(),
+        regions: Vec::new(),
+        max_log_bytes: 1 << 20,
+    };
+    let keys = old.keys();
+    let v = trailcheck::verify::verify(&req, &store, &|_| Ok(keys.clone())).unwrap();
+    assert!(v.all_valid(), "{:?}", invalid(&v));
+    for region in ["us-east-1", "us-west-2"] {
+        // Before the restart, in the old bucket: reached only through its listing.
+        let early = old.digest_key(&stream(region), 2);
+        let r = v
+            .streams
+            .iter()
+            .flat_map(|s| &s.results)
+            .find(|r| r.kind == FileKind::Digest && r.key == early)
+            .unwrap_or_else(|| panic!("{early} was never reached"));
+        assert_eq!(r.status, Status::Valid);
+        assert_eq!(r.bucket, "old-bucket");
+    }
+    // Both buckets' digests and every log they list are valid; the restart is a gap.
+    assert_eq!(v.streams.iter().map(|s| s.gaps.len()).sum::<usize>(), 2);
+    assert!(count(&v, FileKind::Log, is_valid) > 0);
+
+    // The binary takes one --local per bucket; the first is the trail's.
+    let mut cmd = Command::cargo_bin("trailcheck").unwrap();
+    cmd.args([
+        "verify",
+        "--trail-arn",
+        ARN,
+        "--start-time",
+        "2024-03-01T00:00:00Z",
+        "--end-time",
+        "2024-03-02T00:00:00Z",
+        "--local",
+    ])
+    .arg(&new_mirror)
+    .arg("--local")
+    .arg(&old.mirror)
+    .arg("--public-keys")
+    .arg(&old.emitted.public_keys);
+    cmd.assert().code(0);
+    // Without the old bucket's mirror, the link into it cannot be read: never clean.
+    let mut cmd = Command::cargo_bin("trailcheck").unwrap();
+    cmd.args([
+        "verify",
+        "--trail-arn",
+        ARN,
+        "--start-time",
+        "2024-03-01T00:00:00Z",
+        "--end-time",
+        "2024-03-02T00:00:00Z",
+        "--local",
+    ])
+    .arg(&new_mirror)
+    .arg("--public-keys")
+    .arg(&old.emitted.public_keys);
+    cmd.assert().code(1).stderr(predicates::str::contains(
+        "no --local mirror holds bucket old-bucket",
+    ));
+}

@@ -438,6 +438,9 @@ impl Walk<'_> {
             FileKind::Digest
         };
         let mut list: Vec<String> = list.to_vec();
+        // The bucket `list` was listed from: a chain that moves to another bucket
+        // (`previousDigestS3Bucket`) continues with that bucket's listing (§5 step 5).
+        let mut list_bucket = self.bucket.to_string();
         let mut current = list.pop().map(|k| (self.bucket.to_string(), k));
         let mut last_start = current
             .as_ref()
@@ -505,12 +508,18 @@ impl Walk<'_> {
                     last_start = Some(good.digest.start);
                     match (&good.digest.previous_bucket, &good.digest.previous_key) {
                         (Some(pb), Some(pk)) if !backfill => {
+                            if *pb != list_bucket {
+                                if let Some(keys) = self.relist(pb, id) {
+                                    list = keys;
+                                    list_bucket.clone_from(pb);
+                                }
+                            }
                             current = Some((pb.clone(), pk.clone()));
                             newer = Some(good.clone());
                         }
                         _ => {
                             current = next_candidate(&mut list, &key_date)
-                                .map(|k| (self.bucket.to_string(), k));
+                                .map(|k| (list_bucket.clone(), k));
                             if let (Some((_, older)), false) = (&current, backfill) {
                                 walked.gaps.push(Gap {
                                     from: digest_key_date(older)
@@ -524,7 +533,7 @@ impl Walk<'_> {
                 }
                 Err(_) => {
                     current =
-                        next_candidate(&mut list, &key_date).map(|k| (self.bucket.to_string(), k));
+                        next_candidate(&mut list, &key_date).map(|k| (list_bucket.clone(), k));
                 }
             }
             walked.visited.push(Visited {
@@ -534,6 +543,24 @@ impl Walk<'_> {
                 outcome,
             });
         }
+    }
+}
+
+impl Walk<'_> {
+    /// The regular digest keys of stream `id` in `bucket`, oldest first, or `None` when
+    /// that bucket cannot be listed (the walk then goes on with the list it has).
+    fn relist(&self, bucket: &str, id: &StreamId) -> Option<Vec<String>> {
+        let listing = self.store.list(bucket, &id.digest_folder()).ok()?;
+        let trail_part = format!("{}_{}", self.trail_name, self.home_region);
+        let mut keys: Vec<String> = listing
+            .into_iter()
+            .filter(|k| {
+                super::digest::parse_digest_key(k)
+                    .is_some_and(|d| !d.backfill && d.trail_part == trail_part && d.stream == *id)
+            })
+            .collect();
+        keys.sort_by(|a, b| digest_key_date(a).cmp(&digest_key_date(b)));
+        Some(keys)
     }
 }
 

@@ -20,7 +20,7 @@ use signature::KeySet;
 use std::io::Write;
 use std::path::PathBuf;
 use std::sync::LazyLock;
-use store::{LocalDir, ObjectStore};
+use store::{LocalMirrors, ObjectStore};
 use thiserror::Error;
 
 /// Command-line arguments of `trailcheck verify` (design.md).
@@ -48,8 +48,10 @@ pub struct VerifyArgs {
     #[arg(long, value_name = "REGION")]
     pub region: Vec<String>,
     /// Read a local mirror of the bucket root (with `.s3-metadata.json`) instead of S3.
+    /// Repeat it for the buckets a digest chain moved from (`previousDigestS3Bucket`); the
+    /// trail's own bucket is the first mirror, or the one --s3-bucket names.
     #[arg(long, value_name = "DIR", conflicts_with = "endpoint_url")]
-    pub local: Option<PathBuf>,
+    pub local: Vec<PathBuf>,
     /// S3-compatible endpoint (e.g. http://127.0.0.1:9000); path-style addressing.
     #[arg(long, value_name = "URL")]
     pub endpoint_url: Option<String>,
@@ -92,7 +94,7 @@ pub enum VerifyError {
     #[error("--start-time {start} is after --end-time {end}")]
     StartAfterEnd { start: String, end: String },
     #[error(
-        "--s3-bucket {given} does not match the mirror's bucket {mirror} (from .s3-metadata.json)"
+        "--s3-bucket {given} is not the bucket of any --local mirror ({mirror}, from their .s3-metadata.json)"
     )]
     BucketMismatch { given: String, mirror: String },
     #[error("No public keys found between {from} and {to}; pass --public-keys with the output of `aws cloudtrail list-public-keys` covering that range")]
@@ -277,7 +279,7 @@ fn run_inner(args: &VerifyArgs) -> Result<Outcome, VerifyError> {
             end: fmt_time(end),
         });
     }
-    let jobs = args.jobs.unwrap_or(if args.local.is_some() {
+    let jobs = args.jobs.unwrap_or(if !args.local.is_empty() {
         std::thread::available_parallelism().map_or(2, std::num::NonZero::get)
     } else {
         32
@@ -301,17 +303,20 @@ fn run_inner(args: &VerifyArgs) -> Result<Outcome, VerifyError> {
         regions: args.region.clone(),
         max_log_bytes: args.max_log_bytes,
     };
-    let verdict = if let Some(dir) = &args.local {
-        let store = LocalDir::open(dir)?;
-        if let Some(given) = &args.s3_bucket {
-            if given != store.bucket() {
+    let verdict = if args.local.is_empty() {
+        remote(args, &mut req, &pool)?
+    } else {
+        let store = LocalMirrors::open(&args.local)?;
+        req.bucket = match &args.s3_bucket {
+            Some(given) if store.buckets().any(|b| b == given) => given.clone(),
+            Some(given) => {
                 return Err(VerifyError::BucketMismatch {
                     given: given.clone(),
-                    mirror: store.bucket().to_string(),
-                });
+                    mirror: store.buckets().collect::<Vec<_>>().join(", "),
+                })
             }
-        }
-        req.bucket = store.bucket().to_string();
+            None => store.buckets().next().unwrap_or_default().to_string(),
+        };
         let Some(keys_file) = &args.public_keys else {
             return Err(VerifyError::Setup(
                 "--local needs --public-keys FILE (the output of `aws cloudtrail list-public-keys`): \
@@ -321,8 +326,6 @@ fn run_inner(args: &VerifyArgs) -> Result<Outcome, VerifyError> {
         };
         let keys = KeySet::from_file(keys_file)?;
         pool.install(|| verify(&req, &store, &|_| Ok(keys.clone())))?
-    } else {
-        remote(args, &mut req, &pool)?
     };
     let mut stdout = std::io::stdout().lock();
     let mut stderr = std::io::stderr().lock();

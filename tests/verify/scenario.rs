@@ -183,35 +183,52 @@ impl Scenario {
     /// Writes `digest` (compact JSON) at its own `digestS3Object`, signed with `pem` as
     /// CloudTrail would, with `extra` metadata entries.
     pub(crate) fn write_signed_digest(&self, digest: &Value, pem: &str, extra: &[(&str, &str)]) {
-        use rsa::pkcs1::DecodeRsaPrivateKey;
-        use sha2::{Digest, Sha256};
-        let key = digest["digestS3Object"].as_str().unwrap().to_string();
-        let bytes = serde_json::to_vec(digest).unwrap();
-        let signing = format!(
-            "{}\n{}/{}\n{}\n{}",
-            digest["digestEndTime"].as_str().unwrap(),
-            digest["digestS3Bucket"].as_str().unwrap(),
-            key,
-            hex::encode(Sha256::digest(&bytes)),
-            digest["previousDigestSignature"].as_str().unwrap_or("null")
-        );
-        let private = rsa::RsaPrivateKey::from_pkcs1_pem(pem).unwrap();
-        let sig = private
-            .sign(
-                rsa::Pkcs1v15Sign::new::<Sha256>(),
-                &Sha256::digest(signing.as_bytes()),
-            )
-            .unwrap();
-        std::fs::create_dir_all(self.path(&key).parent().unwrap()).unwrap();
-        std::fs::write(self.path(&key), gzip(&bytes)).unwrap();
-        let mut side = self.sidecar();
-        let mut meta = serde_json::json!({"signature": hex::encode(sig), "signature-algorithm": "SHA256withRSA"});
-        for (k, v) in extra {
-            meta[*k] = Value::from(*v);
-        }
-        side["objects"][&key] = meta;
-        self.write_sidecar(&side);
+        write_signed_digest_in(&self.mirror, digest, pem, extra);
     }
+}
+
+/// Writes `digest` (compact JSON) into the mirror at `mirror`, signed with `pem`; returns
+/// its signature and the SHA-256 of its bytes (what the next digest's `previousDigest*`
+/// fields record), both in hex.
+pub(crate) fn write_signed_digest_in(
+    mirror: &std::path::Path,
+    digest: &Value,
+    pem: &str,
+    extra: &[(&str, &str)],
+) -> (String, String) {
+    use rsa::pkcs1::DecodeRsaPrivateKey;
+    use sha2::{Digest, Sha256};
+    let key = digest["digestS3Object"].as_str().unwrap().to_string();
+    let bytes = serde_json::to_vec(digest).unwrap();
+    let hash = hex::encode(Sha256::digest(&bytes));
+    let signing = format!(
+        "{}\n{}/{}\n{}\n{}",
+        digest["digestEndTime"].as_str().unwrap(),
+        digest["digestS3Bucket"].as_str().unwrap(),
+        key,
+        hash,
+        digest["previousDigestSignature"].as_str().unwrap_or("null")
+    );
+    let private = rsa::RsaPrivateKey::from_pkcs1_pem(pem).unwrap();
+    let sig = private
+        .sign(
+            rsa::Pkcs1v15Sign::new::<Sha256>(),
+            &Sha256::digest(signing.as_bytes()),
+        )
+        .unwrap();
+    let path = mirror.join(&key);
+    std::fs::create_dir_all(path.parent().unwrap()).unwrap();
+    std::fs::write(&path, gzip(&bytes)).unwrap();
+    let side_path = mirror.join(".s3-metadata.json");
+    let mut side: Value = serde_json::from_slice(&std::fs::read(&side_path).unwrap()).unwrap();
+    let mut meta =
+        serde_json::json!({"signature": hex::encode(&sig), "signature-algorithm": "SHA256withRSA"});
+    for (k, v) in extra {
+        meta[*k] = Value::from(*v);
+    }
+    side["objects"][&key] = meta;
+    std::fs::write(&side_path, serde_json::to_vec_pretty(&side).unwrap()).unwrap();
+    (hex::encode(sig), hash)
 }
 
 pub(crate) fn gzip(data: &[u8]) -> Vec<u8> {

@@ -239,3 +239,75 @@ impl ObjectStore for LocalDir {
         })
     }
 }
+
+/// Several local mirrors, one bucket each: the trail's bucket and the buckets its digest
+/// chain moved from (`previousDigestS3Bucket`). Requests go to the mirror of their bucket.
+#[derive(Debug)]
+pub struct LocalMirrors {
+    mirrors: Vec<LocalDir>,
+}
+
+impl LocalMirrors {
+    /// Opens every mirror.
+    ///
+    /// # Errors
+    /// A mirror that cannot be opened, or two mirrors of the same bucket.
+    pub fn open(dirs: &[PathBuf]) -> Result<Self, StoreError> {
+        let mut mirrors: Vec<LocalDir> = Vec::with_capacity(dirs.len());
+        for dir in dirs {
+            let m = LocalDir::open(dir)?;
+            if let Some(first) = mirrors.iter().find(|o| o.bucket == m.bucket) {
+                return Err(StoreError::Mirror {
+                    path: dir.display().to_string(),
+                    reason: format!(
+                        "it holds bucket {}, as {} does; give each bucket one --local mirror",
+                        m.bucket,
+                        first.root.display()
+                    ),
+                });
+            }
+            mirrors.push(m);
+        }
+        if mirrors.is_empty() {
+            return Err(StoreError::Setup("no --local mirror given".into()));
+        }
+        Ok(LocalMirrors { mirrors })
+    }
+
+    /// The buckets held, in the order given.
+    pub fn buckets(&self) -> impl Iterator<Item = &str> {
+        self.mirrors.iter().map(LocalDir::bucket)
+    }
+
+    fn mirror_of(&self, bucket: &str) -> Option<&LocalDir> {
+        self.mirrors.iter().find(|m| m.bucket == bucket)
+    }
+
+    fn missing(&self, bucket: &str) -> String {
+        format!(
+            "no --local mirror holds bucket {bucket} (the mirrors hold {}); add its mirror \
+             with another --local",
+            self.buckets().collect::<Vec<_>>().join(", ")
+        )
+    }
+}
+
+impl ObjectStore for LocalMirrors {
+    fn list(&self, bucket: &str, prefix: &str) -> Result<Vec<String>, StoreError> {
+        match self.mirror_of(bucket) {
+            Some(m) => m.list(bucket, prefix),
+            None => Err(StoreError::List {
+                bucket: bucket.into(),
+                prefix: prefix.into(),
+                reason: self.missing(bucket),
+            }),
+        }
+    }
+
+    fn get(&self, bucket: &str, key: &str) -> Result<Object, GetError> {
+        match self.mirror_of(bucket) {
+            Some(m) => m.get(bucket, key),
+            None => Err(GetError::Unreadable(self.missing(bucket))),
+        }
+    }
+}
