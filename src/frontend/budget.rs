@@ -1,11 +1,13 @@
 //! A time budget for parsers we do not own.
 //!
-//! hcl-edit's parser backtracks exponentially on some hostile inputs (300 bytes of nested
-//! `{` and unary minus take a second, 400 bytes take hours; see
+//! hcl-edit's parser backtracks exponentially on some hostile inputs: 300 bytes of nested
+//! `{` among chains of unary minus take over a second in a release build, and the time
+//! roughly triples with every 30 bytes more of that shape (see
 //! `fixtures/fuzz-regressions/README.md`). A parser cannot be interrupted, so each parse
-//! runs on a helper thread and the caller waits at most [`parse_budget_for`] its size. A parse that
-//! overruns is abandoned: its thread keeps running until it finishes or the process exits,
-//! and the file is reported as a parse error so the run goes on with the other files.
+//! runs on a helper thread and the caller waits at most [`parse_budget_for`] the text's
+//! size. A parse that overruns is abandoned: its thread keeps running until it finishes
+//! or the process exits, and the file is reported as a parse error so the run goes on
+//! with the other files.
 //!
 //! Each calling thread keeps one helper and reuses it, so a run pays one thread start per
 //! rayon worker, not one per file. A helper whose job overran is never reused.
@@ -19,9 +21,8 @@ use std::sync::{mpsc, OnceLock};
 use std::thread;
 use std::time::Duration;
 
-/// How long one file may take to parse, unless `TRAILCHECK_PARSE_BUDGET_MS` says otherwise.
-/// Real files parse in milliseconds; the largest generated file in the hostile suite
-/// (50 MB on one line) parses in well under this.
+/// How long one file may take to parse, before its size allowance, unless
+/// `TRAILCHECK_PARSE_BUDGET_MS` says otherwise. Real files parse in milliseconds.
 const DEFAULT_PARSE_BUDGET: Duration = Duration::from_secs(10);
 
 /// The parse budget for a text of `len` bytes: the base budget plus 5 ms per full KiB, so
