@@ -76,7 +76,7 @@ pub struct SimulateArgs {
     #[arg(long = "var", value_name = "NAME=VALUE")]
     pub vars: Vec<String>,
 
-    /// Read Terraform variables from a .tfvars file (repeatable).
+    /// Read Terraform variables from a .tfvars or .tfvars.json file (repeatable).
     #[arg(long = "var-file", value_name = "FILE")]
     pub var_files: Vec<PathBuf>,
 
@@ -189,8 +189,8 @@ pub struct CheckArgs {
     #[arg(long, hide = true)]
     pub dump_model: bool,
 
-    /// Read Terraform variables from a .tfvars file, after terraform.tfvars and
-    /// *.auto.tfvars (repeatable).
+    /// Read Terraform variables from a .tfvars or .tfvars.json file, after
+    /// terraform.tfvars(.json) and *.auto.tfvars(.json) (repeatable).
     #[arg(long = "var-file", value_name = "FILE")]
     pub var_files: Vec<PathBuf>,
 

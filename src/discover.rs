@@ -8,7 +8,7 @@ use std::path::{Path, PathBuf};
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum SourceKind {
     Terraform,
-    /// `.tfvars`: read by the root module it belongs to.
+    /// `.tfvars` and `.tfvars.json`: read by the root module it belongs to.
     TerraformVars,
     /// A JSON/YAML file that may be CloudFormation or a plan (not yet analysed).
     Other,
@@ -29,7 +29,7 @@ pub fn classify(path: &Path) -> Option<SourceKind> {
     let name = path.file_name()?.to_string_lossy();
     if name.ends_with(".tf") {
         Some(SourceKind::Terraform)
-    } else if name.ends_with(".tfvars") {
+    } else if name.ends_with(".tfvars") || name.ends_with(".tfvars.json") {
         Some(SourceKind::TerraformVars)
     } else if [".json", ".yaml", ".yml", ".template"]
         .iter()

@@ -3,8 +3,9 @@
 #[allow(clippy::wildcard_imports, reason = "the evaluator's own types")]
 use super::*;
 
-/// Root module variables: defaults, then `terraform.tfvars`, `*.auto.tfvars` (in lexical
-/// order), `--var-file`s and `--var`s, later ones winning, as Terraform does.
+/// Root module variables: defaults, then `terraform.tfvars`, `terraform.tfvars.json`,
+/// `*.auto.tfvars` and `*.auto.tfvars.json` (in lexical order of their names), the
+/// `--var-file`s and the `--var`s, later ones winning, as Terraform does.
 pub(crate) fn root_variables(
     module: &Module,
     loader: &Loader<'_>,
@@ -37,26 +38,37 @@ pub(crate) fn root_variables(
             .map_or(V::Unknown, |a| ev.eval_const(&a.value));
         values.insert(name.clone(), v);
     }
-    let mut files: Vec<PathBuf> = Vec::new();
-    let tfvars = module.dir.join("terraform.tfvars");
-    if tfvars.is_file() {
-        files.push(tfvars);
-    }
+    let mut files: Vec<PathBuf> = ["terraform.tfvars", "terraform.tfvars.json"]
+        .iter()
+        .map(|n| module.dir.join(n))
+        .filter(|p| p.is_file())
+        .collect();
     let mut auto: Vec<PathBuf> = std::fs::read_dir(&module.dir)
         .map(|rd| {
             rd.filter_map(Result::ok)
                 .map(|e| e.path())
-                .filter(|p| p.to_string_lossy().ends_with(".auto.tfvars") && p.is_file())
+                .filter(|p| {
+                    let name = p.to_string_lossy();
+                    (name.ends_with(".auto.tfvars") || name.ends_with(".auto.tfvars.json"))
+                        && p.is_file()
+                })
                 .collect()
         })
         .unwrap_or_default();
-    auto.sort();
+    auto.sort_by(|a, b| a.file_name().cmp(&b.file_name()));
     files.extend(auto);
     files.extend(var_files.iter().cloned());
     for f in files {
         let (source, err) = loader.read(&f);
         if let Some(e) = err {
             errors.push(e);
+            continue;
+        }
+        if f.to_string_lossy().ends_with(".json") {
+            match json_variables(&source) {
+                Ok(vars) => values.extend(vars),
+                Err(e) => errors.push(e),
+            }
             continue;
         }
         match super::super::modules::parse_file(&source) {
@@ -97,4 +109,36 @@ pub(crate) fn root_variables(
         }
     }
     values
+}
+
+/// The variables of a JSON variable file: one object whose keys are variable names.
+fn json_variables(
+    source: &crate::source::SourceFile,
+) -> Result<Vec<(String, V)>, crate::model::InputError> {
+    let at = |line: usize, column: usize, message: String| {
+        let start = source.line_span(line).start as usize + column.saturating_sub(1);
+        let start = start.min(source.text.len());
+        crate::model::InputError {
+            span: Span::new(source.id, start..start),
+            message,
+        }
+    };
+    let doc: serde_json::Value = serde_json::from_str(&source.text).map_err(|e| {
+        at(
+            e.line(),
+            e.column(),
+            format!("invalid JSON variable file: {e}"),
+        )
+    })?;
+    let serde_json::Value::Object(map) = doc else {
+        return Err(at(
+            1,
+            1,
+            "a JSON variable file must hold one object of variable names and values".into(),
+        ));
+    };
+    Ok(map
+        .iter()
+        .map(|(k, v)| (k.clone(), V::from_json(v)))
+        .collect())
 }
