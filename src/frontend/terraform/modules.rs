@@ -31,6 +31,16 @@ pub(crate) struct ModuleIndex {
     pub(crate) module_calls: Vec<(String, Loc)>,
     pub(crate) outputs: HashMap<String, Loc>,
     pub(crate) providers: Vec<Loc>,
+    /// Resource and data blocks of override files (`override.tf`, `*_override.tf`) by
+    /// key, in the order Terraform applies them (file name order).
+    pub(crate) overrides: HashMap<String, Vec<Loc>>,
+}
+
+/// Terraform's override files: merged into the blocks they name, after all other files.
+pub(crate) fn is_override_file(path: &Path) -> bool {
+    path.file_name()
+        .and_then(|n| n.to_str())
+        .is_some_and(|n| n == "override.tf" || n.ends_with("_override.tf"))
 }
 
 /// One directory of `.tf` files.
@@ -54,7 +64,19 @@ impl Module {
 
     pub(crate) fn new(dir: PathBuf, files: Vec<ParsedFile>, errors: Vec<InputError>) -> Module {
         let mut index = ModuleIndex::default();
-        for (fi, f) in files.iter().enumerate() {
+        // Normal files first, then override files by name, so that locals and variables
+        // set in an override file win, as in Terraform.
+        let mut order: Vec<usize> = (0..files.len()).collect();
+        order.sort_by_key(|&i| {
+            let path = &files[i].source.path;
+            (
+                is_override_file(path),
+                is_override_file(path).then(|| path.file_name().map(std::ffi::OsStr::to_os_string)),
+            )
+        });
+        for fi in order {
+            let f = &files[fi];
+            let overriding = is_override_file(&f.source.path);
             for (si, s) in f.body.iter().enumerate() {
                 let Structure::Block(b) = s else { continue };
                 let labels: Vec<&str> = b
@@ -71,16 +93,22 @@ impl Module {
                             index.locals.insert(a.key.as_str().to_owned(), (fi, si));
                         }
                     }
-                    ("resource", [t, n]) => {
-                        let key = format!("{t}.{n}");
-                        index.resource_map.insert(key.clone(), (fi, si));
-                        index.resources.push((key, (fi, si)));
+                    ("resource" | "data", [t, n]) => {
+                        let key = if b.ident.as_str() == "data" {
+                            format!("data.{t}.{n}")
+                        } else {
+                            format!("{t}.{n}")
+                        };
+                        if overriding {
+                            index.overrides.entry(key).or_default().push((fi, si));
+                        } else {
+                            index.resource_map.insert(key.clone(), (fi, si));
+                            index.resources.push((key, (fi, si)));
+                        }
                     }
-                    ("data", [t, n]) => {
-                        let key = format!("data.{t}.{n}");
-                        index.resource_map.insert(key.clone(), (fi, si));
-                        index.resources.push((key, (fi, si)));
-                    }
+                    // A module call in an override file is not a second call (its
+                    // arguments are not merged yet: a documented limit).
+                    ("module", [_]) if overriding => {}
                     ("module", [n]) => index.module_calls.push(((*n).to_owned(), (fi, si))),
                     ("output", [n]) => {
                         index.outputs.insert((*n).to_owned(), (fi, si));

@@ -63,6 +63,35 @@ impl EvBody {
             .map(|(_, v, s)| (v, *s))
     }
 
+    /// Merges an override file's block into this one, as Terraform does: each argument it
+    /// sets replaces the original's, and each nested block type it has replaces every
+    /// nested block of that type. Spans keep pointing at the file each value came from.
+    pub(crate) fn apply_override(&mut self, over: EvBody) {
+        let replaced_blocks: Vec<&str> = over
+            .blocks
+            .iter()
+            .map(|(k, _)| k.as_str())
+            .chain(over.unknown_blocks.iter().map(String::as_str))
+            .collect();
+        let replaced = |k: &String| {
+            over.attrs.iter().any(|(a, _, _)| a == k) || replaced_blocks.contains(&k.as_str())
+        };
+        self.refs.retain(|(k, _)| !replaced(k));
+        self.blocks
+            .retain(|(k, _)| !replaced_blocks.contains(&k.as_str()));
+        self.unknown_blocks
+            .retain(|k| !replaced_blocks.contains(&k.as_str()));
+        for (k, v, span) in over.attrs {
+            match self.attrs.iter_mut().find(|(a, _, _)| *a == k) {
+                Some(slot) => *slot = (k, v, span),
+                None => self.attrs.push((k, v, span)),
+            }
+        }
+        self.blocks.extend(over.blocks);
+        self.unknown_blocks.extend(over.unknown_blocks);
+        self.refs.extend(over.refs);
+    }
+
     pub(crate) fn blocks<'a>(&'a self, name: &'a str) -> impl Iterator<Item = &'a EvBody> + 'a {
         self.blocks
             .iter()
@@ -353,10 +382,23 @@ impl Instance {
         let (keys, counted, conditional) = ev.instance_keys(&block.body);
         let mut instances = Vec::new();
         let mut objects: Vec<(InstKey, V)> = Vec::new();
+        let overrides: Vec<(SourceId, &Block)> = module
+            .index
+            .overrides
+            .get(key)
+            .into_iter()
+            .flatten()
+            .filter_map(|&l| Some((self.file_id(l), module.block(l)?)))
+            .collect();
         for (k, bind) in keys {
             let mut ev = ev.clone();
-            ev.vars.extend(bind);
+            ev.vars.extend(bind.iter().cloned());
             let mut body = ev.eval_body(&block.body, header);
+            for &(ofile, oblock) in &overrides {
+                let mut oev = self.ev(loader, ofile);
+                oev.vars.extend(bind.iter().cloned());
+                body.apply_override(oev.eval_body(&oblock.body, header_span(ofile, oblock)));
+            }
             body.span = header;
             objects.push((k.clone(), self.computed(&rtype, key, &body, &region)));
             instances.push(ResInstance {
