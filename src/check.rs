@@ -522,12 +522,9 @@ fn apply_config(config: &Config, opts: &mut Options) -> miette::Result<()> {
         } else {
             let mut b = globset::GlobSetBuilder::new();
             for p in &ignore.paths {
-                let glob = globset::GlobBuilder::new(p)
-                    .literal_separator(true)
-                    .build()
-                    .map_err(|e| {
-                        miette!("{}: invalid path glob {p:?}: {e}", in_config("ignore"))
-                    })?;
+                let glob = crate::model::deployment::path_glob(p).map_err(|e| {
+                    miette!("{}: invalid path glob {p:?}: {e}", in_config("ignore"))
+                })?;
                 b.add(glob);
             }
             Some(b.build().into_diagnostic()?)

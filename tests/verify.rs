@@ -19,8 +19,18 @@ use scenario::*;
 use serde_json::Value;
 use trailcheck::verify::chain::{Category, FileKind, Status};
 use trailcheck::verify::emit::{EmitSpec, SigningKey};
+use trailcheck::verify::store::{LocalDir, ObjectStore as _};
 
 fn cli(sc: &Scenario, extra: &[&str]) -> assert_cmd::assert::Assert {
+    verify_day_cli(&[&sc.mirror], &sc.emitted.public_keys, extra)
+}
+
+/// `trailcheck verify` of the emitted day over local mirrors (one `--local` each).
+fn verify_day_cli(
+    mirrors: &[&std::path::Path],
+    public_keys: &std::path::Path,
+    extra: &[&str],
+) -> assert_cmd::assert::Assert {
     let mut cmd = Command::cargo_bin("trailcheck").unwrap();
     cmd.args([
         "verify",
@@ -30,12 +40,11 @@ fn cli(sc: &Scenario, extra: &[&str]) -> assert_cmd::assert::Assert {
         "2024-03-01T00:00:00Z",
         "--end-time",
         "2024-03-02T00:00:00Z",
-        "--local",
-    ])
-    .arg(&sc.mirror)
-    .arg("--public-keys")
-    .arg(&sc.emitted.public_keys)
-    .args(extra);
+    ]);
+    for m in mirrors {
+        cmd.arg("--local").arg(m);
+    }
+    cmd.arg("--public-keys").arg(public_keys).args(extra);
     cmd.assert()
 }
 
@@ -669,17 +678,10 @@ fn moved_bucket() -> (Scenario, tempfile::TempDir, std::path::PathBuf) {
     .unwrap();
     let noon = "2024-03-01T12:00:00Z";
     for region in ["us-east-1", "us-west-2"] {
-        let folder = old.mirror.join(stream(region).digest_folder());
-        let mut keys: Vec<String> = walkdir(&folder)
-            .into_iter()
-            .map(|p| {
-                p.strip_prefix(&old.mirror)
-                    .unwrap()
-                    .to_string_lossy()
-                    .into_owned()
-            })
-            .collect();
-        keys.sort();
+        let keys = LocalDir::open(&old.mirror)
+            .unwrap()
+            .list("old-bucket", &stream(region).digest_folder())
+            .unwrap();
         // Re-deliver the afternoon's digests into the new bucket, re-chained and re-signed.
         let mut prev: Option<(String, String)> = None;
         for key in keys {
@@ -701,19 +703,6 @@ fn moved_bucket() -> (Scenario, tempfile::TempDir, std::path::PathBuf) {
         assert!(prev.is_some(), "digests were moved");
     }
     (old, new_dir, new_mirror)
-}
-
-fn walkdir(dir: &std::path::Path) -> Vec<std::path::PathBuf> {
-    let mut out = Vec::new();
-    for e in std::fs::read_dir(dir).unwrap() {
-        let p = e.unwrap().path();
-        if p.is_dir() {
-            out.extend(walkdir(&p));
-        } else {
-            out.push(p);
-        }
-    }
-    out
 }
 
 #[test]
@@ -751,39 +740,11 @@ fn a_chain_that_moved_buckets_is_followed_and_the_old_bucket_listed() {
     assert!(count(&v, FileKind::Log, is_valid) > 0);
 
     // The binary takes one --local per bucket; the first is the trail's.
-    let mut cmd = Command::cargo_bin("trailcheck").unwrap();
-    cmd.args([
-        "verify",
-        "--trail-arn",
-        ARN,
-        "--start-time",
-        "2024-03-01T00:00:00Z",
-        "--end-time",
-        "2024-03-02T00:00:00Z",
-        "--local",
-    ])
-    .arg(&new_mirror)
-    .arg("--local")
-    .arg(&old.mirror)
-    .arg("--public-keys")
-    .arg(&old.emitted.public_keys);
-    cmd.assert().code(0);
+    verify_day_cli(&[&new_mirror, &old.mirror], &old.emitted.public_keys, &[]).code(0);
     // Without the old bucket's mirror, the link into it cannot be read: never clean.
-    let mut cmd = Command::cargo_bin("trailcheck").unwrap();
-    cmd.args([
-        "verify",
-        "--trail-arn",
-        ARN,
-        "--start-time",
-        "2024-03-01T00:00:00Z",
-        "--end-time",
-        "2024-03-02T00:00:00Z",
-        "--local",
-    ])
-    .arg(&new_mirror)
-    .arg("--public-keys")
-    .arg(&old.emitted.public_keys);
-    cmd.assert().code(1).stderr(predicates::str::contains(
-        "no --local mirror holds bucket old-bucket",
-    ));
+    verify_day_cli(&[&new_mirror], &old.emitted.public_keys, &[])
+        .code(1)
+        .stderr(predicates::str::contains(
+            "no --local mirror holds bucket old-bucket",
+        ));
 }

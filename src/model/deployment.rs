@@ -50,11 +50,17 @@ struct Compiled {
 /// # Errors
 /// The glob's syntax error, as text.
 pub fn compile_glob(glob: &str) -> Result<GlobMatcher, String> {
-    GlobBuilder::new(glob)
-        .literal_separator(true)
-        .build()
+    path_glob(glob)
         .map(|g| g.compile_matcher())
         .map_err(|e| e.kind().to_string())
+}
+
+/// A config path glob as every part of trailcheck reads it (`*` within one component).
+///
+/// # Errors
+/// The glob's syntax error.
+pub fn path_glob(glob: &str) -> Result<globset::Glob, globset::Error> {
+    GlobBuilder::new(glob).literal_separator(true).build()
 }
 
 fn canonical(p: &Path) -> PathBuf {
