@@ -43,6 +43,8 @@ pub struct Options {
     pub profile: Option<Profile>,
     /// Config-file ignores (`ignore:` in `.trailcheck.yaml`).
     pub ignores: Vec<Ignore>,
+    /// Let `.gitignore`/`.ignore` hide `.tf` files too (`--respect-ignore`).
+    pub respect_ignore: bool,
 }
 
 /// One config-file ignore: a rule (by name) and path globs relative to the config file's
@@ -71,31 +73,32 @@ impl Ignore {
     }
 }
 
-/// An absolute, lexically normalized path (no file system access: files may be gone).
-fn absolute(p: &std::path::Path) -> PathBuf {
-    let joined = if p.is_absolute() {
-        p.to_path_buf()
-    } else {
-        std::env::current_dir().unwrap_or_default().join(p)
-    };
-    let mut out = PathBuf::new();
-    for c in joined.components() {
-        match c {
-            std::path::Component::CurDir => {}
-            std::path::Component::ParentDir => {
-                out.pop();
-            }
-            other => out.push(other),
-        }
-    }
-    out
-}
+use crate::source::absolute;
 
 /// Discovers, loads and checks `paths`.
 ///
 /// # Errors
 /// When a path given cannot be read at all.
 pub fn analyze(paths: &[PathBuf], opts: &Options) -> Result<Analysis, String> {
+    let found_config;
+    let config = match (&opts.config, opts.no_config_search) {
+        (Some(c), _) => Some(c),
+        (None, true) => None,
+        (None, false) => {
+            found_config = match paths.first().and_then(|p| Config::find(p)) {
+                Some(p) => Some(Config::load(&p).map_err(|e| e.to_string())?),
+                None => None,
+            };
+            found_config.as_ref()
+        }
+    };
+    let discover_opts = crate::discover::DiscoverOptions {
+        respect_ignore: opts.respect_ignore,
+        exclude: match config {
+            Some(c) => c.exclude_globs()?.map(|g| (g, absolute(&c.root))),
+            None => None,
+        },
+    };
     let found = if opts.exact_files {
         let (terraform, other) = paths.iter().cloned().partition(|p| {
             crate::discover::classify(p) != Some(crate::discover::SourceKind::Other)
@@ -103,10 +106,10 @@ pub fn analyze(paths: &[PathBuf], opts: &Options) -> Result<Analysis, String> {
         crate::discover::Discovered {
             terraform,
             other,
-            errors: Vec::new(),
+            ..crate::discover::Discovered::default()
         }
     } else {
-        crate::discover::discover(paths)
+        crate::discover::discover_with(paths, &discover_opts)
     };
     if let Some((p, e)) = found.errors.iter().find(|(p, _)| paths.contains(p)) {
         return Err(format!("cannot read {}: {e}", p.display()));
@@ -120,18 +123,14 @@ pub fn analyze(paths: &[PathBuf], opts: &Options) -> Result<Analysis, String> {
             message: e.clone(),
         });
     }
-    let found_config;
-    let config = match (&opts.config, opts.no_config_search) {
-        (Some(c), _) => Some(c),
-        (None, true) => None,
-        (None, false) => {
-            found_config = match paths.first().and_then(|p| Config::find(p)) {
-                Some(p) => Some(Config::load(&p).map_err(|e| e.to_string())?),
-                None => None,
-            };
-            found_config.as_ref()
-        }
-    };
+    let mut skipped = Vec::new();
+    for (p, why) in &found.skipped {
+        let f = sources.add(p.clone(), "");
+        skipped.push(InputError {
+            span: Span::new(f.id, 0..0),
+            message: why.clone(),
+        });
+    }
     let mut cfn_opts = opts.cloudformation.clone();
     if cfn_opts.deployments.is_empty() {
         if let Some(c) = config {
@@ -143,6 +142,7 @@ pub fn analyze(paths: &[PathBuf], opts: &Options) -> Result<Analysis, String> {
     let (cfn, sources) = crate::frontend::cloudformation::load(&found.other, &cfn_opts, sources);
     model.extend(cfn);
     model.input_errors.extend(walk_errors);
+    model.skipped_files.extend(skipped);
     let profile = match &opts.profile {
         Some(p) => p.clone(),
         None => crate::simulate::cost::profile_from_config(config)?,
@@ -273,6 +273,7 @@ pub(crate) fn run(args: &CheckArgs) -> miette::Result<Outcome> {
         no_config_search: true,
         profile: load_profile(args.profile.as_deref())?,
         ignores: Vec::new(),
+        respect_ignore: args.respect_ignore,
     };
     if let Some(config) = &config {
         apply_config(config, &mut opts)?;
@@ -280,8 +281,9 @@ pub(crate) fn run(args: &CheckArgs) -> miette::Result<Outcome> {
     let analysis = analyze(&paths, &opts)
         .map_err(|e| miette!(help = "check that the path exists and is readable", "{e}"))?;
     if args.dump_model {
-        let text = serde_json::to_string_pretty(&analysis.model).into_diagnostic()?;
-        let _ = writeln!(std::io::stdout().lock(), "{text}");
+        let mut text = serde_json::to_string_pretty(&analysis.model).into_diagnostic()?;
+        text.push('\n');
+        write_output(None, &text)?;
         return Ok(Outcome::Clean);
     }
     let mut findings = analysis.findings;
@@ -314,16 +316,7 @@ pub(crate) fn run(args: &CheckArgs) -> miette::Result<Outcome> {
         Format::Junit => junit::render(&report),
         Format::Markdown => markdown::render(&report),
     };
-    match &args.output {
-        Some(path) => std::fs::write(path, text)
-            .into_diagnostic()
-            .wrap_err_with(|| format!("cannot write the report to {}", path.display()))?,
-        None => {
-            let mut out = std::io::stdout().lock();
-            // A closed pipe (`| head`) is not an error worth a panic.
-            let _ = out.write_all(text.as_bytes());
-        }
-    }
+    write_output(args.output.as_deref(), &text)?;
     let threshold = severity_threshold(args.fail_on);
     Ok(
         if args.write_baseline.is_none() && findings.iter().any(|f| f.severity >= threshold) {
@@ -349,16 +342,17 @@ fn load_profile(path: Option<&std::path::Path>) -> miette::Result<Option<Profile
     .transpose()
 }
 
-fn write_output(path: Option<&std::path::Path>, text: &str) -> miette::Result<()> {
+/// Writes a report to `--output` (atomically: a failed write leaves the previous file) or
+/// to standard output. Any write error is an error (exit 2), so a truncated report never
+/// passes; only a closed pipe (`| head`) is not.
+pub(crate) fn write_output(path: Option<&std::path::Path>, text: &str) -> miette::Result<()> {
     match path {
-        Some(path) => std::fs::write(path, text)
+        Some(path) => crate::fsio::write_atomic(path, text.as_bytes())
             .into_diagnostic()
-            .wrap_err_with(|| format!("cannot write to {}", path.display())),
-        None => {
-            // A closed pipe (`| head`) is not an error worth a panic.
-            let _ = std::io::stdout().lock().write_all(text.as_bytes());
-            Ok(())
-        }
+            .wrap_err_with(|| format!("cannot write the report to {}", path.display())),
+        None => crate::fsio::write_stdout(text.as_bytes())
+            .into_diagnostic()
+            .wrap_err("cannot write the report to standard output"),
     }
 }
 
@@ -387,6 +381,7 @@ pub(crate) fn simulate(args: &crate::cli::SimulateArgs) -> miette::Result<Outcom
         },
         config: load_config(args.config.as_deref())?,
         profile: load_profile(args.profile.as_deref())?,
+        respect_ignore: args.respect_ignore,
         ..Options::default()
     };
     let a = analyze(&paths, &opts)
@@ -412,7 +407,7 @@ pub(crate) fn simulate(args: &crate::cli::SimulateArgs) -> miette::Result<Outcom
         SimulateFormat::Markdown => render::markdown(&a.model, &a.simulation, &a.costs),
     };
     if let (Some(dir), Some(key)) = (&args.emit, &args.signing_key) {
-        let pem = std::fs::read_to_string(key)
+        let pem = crate::fsio::read_text_bounded(key, crate::fsio::SMALL_INPUT_LIMIT)
             .into_diagnostic()
             .wrap_err_with(|| {
                 format!(
@@ -566,7 +561,7 @@ fn write_baseline(path: &Path, findings: &[Finding], sources: &SourceMap) -> mie
             message: f.message.clone(),
         })
         .collect();
-    std::fs::write(path, Baseline::new(entries).to_json())
+    crate::fsio::write_atomic(path, Baseline::new(entries).to_json().as_bytes())
         .into_diagnostic()
         .wrap_err_with(|| format!("cannot write the baseline to {}", path.display()))?;
     let _ = writeln!(
@@ -583,7 +578,7 @@ fn filter_baseline(
     findings: Vec<Finding>,
     sources: &SourceMap,
 ) -> miette::Result<Vec<Finding>> {
-    let text = std::fs::read_to_string(path)
+    let text = crate::fsio::read_text_bounded(path, crate::fsio::SMALL_INPUT_LIMIT)
         .into_diagnostic()
         .wrap_err_with(|| format!("cannot read the baseline {}", path.display()))?;
     let baseline = Baseline::parse(&text).map_err(|e| {
@@ -621,7 +616,25 @@ pub fn load_user_rules(
                 "invalid user rule: {e}"
             )
         })? {
-            if out.iter().any(|o| o.meta.name == r.meta.name) {
+            if let Some(builtin) = CATALOG
+                .find(&r.meta.name)
+                .or_else(|| CATALOG.find(&r.meta.id))
+            {
+                return Err(miette!(
+                    help = "give the user rule its own name and an id outside CT0xx-CT9xx, \
+                            e.g. ORG001",
+                    "user rule {:?} ({}) takes the name or id of the built-in rule {} ({}) in {}",
+                    r.meta.name,
+                    r.meta.id,
+                    builtin.name,
+                    builtin.id,
+                    r.path.display()
+                ));
+            }
+            if out
+                .iter()
+                .any(|o| o.meta.name == r.meta.name || o.meta.id.eq_ignore_ascii_case(&r.meta.id))
+            {
                 return Err(miette!(
                     "user rule {:?} is defined twice ({})",
                     r.meta.name,
@@ -656,7 +669,8 @@ fn config_ignores_without_reason(
     if missing.is_empty() {
         return Vec::new();
     }
-    let text = std::fs::read_to_string(&config.path).unwrap_or_default();
+    let text = crate::fsio::read_text_bounded(&config.path, crate::fsio::SMALL_INPUT_LIMIT)
+        .unwrap_or_default();
     let file = sources.add(config.path.clone(), text.clone());
     let mut from = 0;
     missing

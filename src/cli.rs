@@ -72,6 +72,12 @@ pub struct SimulateArgs {
     #[arg(long, value_name = "FILE")]
     pub config: Option<PathBuf>,
 
+    /// Let `.gitignore`/`.ignore` files hide `.tf` files too. By default they do not, as
+    /// Terraform loads every `.tf` file of a module whatever they say; skipped files are
+    /// reported as `file-not-checked`.
+    #[arg(long)]
+    pub respect_ignore: bool,
+
     /// Set a Terraform root-module variable (repeatable).
     #[arg(long = "var", value_name = "NAME=VALUE")]
     pub vars: Vec<String>,
@@ -206,6 +212,12 @@ pub struct CheckArgs {
     /// Ignore any `.trailcheck.yaml`.
     #[arg(long)]
     pub no_config: bool,
+
+    /// Let `.gitignore`/`.ignore` files hide `.tf` files too. By default they do not, as
+    /// Terraform loads every `.tf` file of a module whatever they say; skipped files are
+    /// reported as `file-not-checked`.
+    #[arg(long)]
+    pub respect_ignore: bool,
 
     /// Report only findings that are not in this baseline file (written by
     /// --write-baseline); known findings are counted on standard error.

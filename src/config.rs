@@ -19,6 +19,10 @@ pub struct Config {
     /// Findings to ignore by rule and path glob.
     #[serde(default)]
     pub ignore: Vec<Ignore>,
+    /// Path globs (relative to the config file) of files not to check at all; each file
+    /// skipped is reported as `file-not-checked`.
+    #[serde(default)]
+    pub exclude: Vec<String>,
     /// Directories of user rules.
     #[serde(default)]
     pub extra_rules: Vec<PathBuf>,
@@ -109,7 +113,7 @@ pub enum ConfigError {
     #[error("cannot read {path}: {source}")]
     Read {
         path: PathBuf,
-        source: std::io::Error,
+        source: crate::fsio::ReadError,
     },
     #[error("invalid {path}: {message}")]
     Parse { path: PathBuf, message: String },
@@ -121,10 +125,13 @@ impl Config {
     /// # Errors
     /// When the file cannot be read or does not match the schema.
     pub fn load(path: &Path) -> Result<Config, ConfigError> {
-        let text = std::fs::read_to_string(path).map_err(|source| ConfigError::Read {
-            path: path.to_path_buf(),
-            source,
-        })?;
+        let text =
+            crate::fsio::read_text_bounded(path, crate::fsio::SMALL_INPUT_LIMIT).map_err(|e| {
+                ConfigError::Read {
+                    path: path.to_path_buf(),
+                    source: e,
+                }
+            })?;
         let mut c: Config = if text.trim().is_empty() {
             Config::default()
         } else {
@@ -155,12 +162,32 @@ impl Config {
                 .enumerate()
                 .map(move |(j, p)| (format!("ignore[{i}].paths[{j}]"), p))
         });
-        for (at, glob) in deployments.chain(ignores) {
+        let excludes = self
+            .exclude
+            .iter()
+            .enumerate()
+            .map(|(i, p)| (format!("exclude[{i}]"), p));
+        for (at, glob) in deployments.chain(ignores).chain(excludes) {
             crate::model::deployment::compile_glob(glob).map_err(|e| {
                 format!("{at}: {glob:?} is not a valid path glob ({e}); fix or quote it")
             })?;
         }
         Ok(())
+    }
+
+    /// The `exclude:` globs, compiled (none: `None`).
+    ///
+    /// # Errors
+    /// A glob that does not compile (already refused by `load`).
+    pub fn exclude_globs(&self) -> Result<Option<globset::GlobSet>, String> {
+        if self.exclude.is_empty() {
+            return Ok(None);
+        }
+        let mut b = globset::GlobSetBuilder::new();
+        for g in &self.exclude {
+            b.add(crate::model::deployment::path_glob(g).map_err(|e| e.to_string())?);
+        }
+        b.build().map(Some).map_err(|e| e.to_string())
     }
 
     /// The `deployments` entries, with globs relative to the config's directory.

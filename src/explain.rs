@@ -5,10 +5,12 @@ use crate::rules::{RuleMeta, CATALOG, REGISTRY};
 use crate::Outcome;
 use miette::miette;
 use std::fmt::Write as _;
-use std::io::Write;
 
-fn print(s: &str) {
-    let _ = std::io::stdout().lock().write_all(s.as_bytes());
+fn print(s: &str) -> miette::Result<()> {
+    use miette::{IntoDiagnostic, WrapErr};
+    crate::fsio::write_stdout(s.as_bytes())
+        .into_diagnostic()
+        .wrap_err("cannot write to standard output")
 }
 
 fn registered() -> impl Iterator<Item = &'static RuleMeta> {
@@ -91,7 +93,7 @@ pub(crate) fn run(args: &RulesArgs) -> miette::Result<Outcome> {
                 s,
                 "\nRun `trailcheck rules explain NAME` for a rule's documentation."
             );
-            print(&s);
+            print(&s)?;
         }
         Some(RulesCommand::List {
             format: ListFormat::Json,
@@ -100,7 +102,7 @@ pub(crate) fn run(args: &RulesArgs) -> miette::Result<Outcome> {
             print(&format!(
                 "{}\n",
                 serde_json::to_string_pretty(&rules).unwrap_or_default()
-            ));
+            ))?;
         }
         Some(RulesCommand::Explain { rule }) => {
             let r = CATALOG.find(rule).ok_or_else(|| {
@@ -109,7 +111,7 @@ pub(crate) fn run(args: &RulesArgs) -> miette::Result<Outcome> {
                     "unknown rule {rule:?}"
                 )
             })?;
-            print(&explain(r));
+            print(&explain(r))?;
         }
         Some(RulesCommand::Test { dirs }) => return crate::rule_tests::run(dirs),
     }

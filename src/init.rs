@@ -17,7 +17,8 @@ pub(crate) fn run(args: &InitArgs) -> miette::Result<Outcome> {
             path.display()
         ));
     }
-    std::fs::write(&path, STARTER)
+    // Atomic: a symlinked `.trailcheck.yaml` is replaced, never written through.
+    crate::fsio::write_atomic(&path, STARTER.as_bytes())
         .into_diagnostic()
         .wrap_err_with(|| format!("cannot write {}", path.display()))?;
     let _ = writeln!(std::io::stdout().lock(), "wrote {}", path.display());

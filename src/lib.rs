@@ -9,6 +9,7 @@ pub mod cli;
 pub mod config;
 pub mod discover;
 pub mod frontend;
+pub mod fsio;
 pub mod model;
 pub mod report;
 pub mod rules;

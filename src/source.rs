@@ -46,6 +46,27 @@ impl Span {
     }
 }
 
+/// An absolute, lexically normalized path (no file system access: files may be gone).
+#[must_use]
+pub fn absolute(p: &Path) -> PathBuf {
+    let joined = if p.is_absolute() {
+        p.to_path_buf()
+    } else {
+        std::env::current_dir().unwrap_or_default().join(p)
+    };
+    let mut out = PathBuf::new();
+    for c in joined.components() {
+        match c {
+            std::path::Component::CurDir => {}
+            std::path::Component::ParentDir => {
+                out.pop();
+            }
+            other => out.push(other),
+        }
+    }
+    out
+}
+
 /// One file read from disk, with its text and a line index.
 #[derive(Debug)]
 pub struct SourceFile {

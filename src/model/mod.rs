@@ -380,6 +380,9 @@ pub struct Model {
     pub roles: Vec<IamRole>,
     pub topics: Vec<SnsTopic>,
     pub input_errors: Vec<InputError>,
+    /// Files found but not checked (excluded, ignored, not regular files), with the reason.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub skipped_files: Vec<InputError>,
     pub suppressions: Vec<Suppression>,
     /// Companion resources (bucket policies, public access blocks, …) whose bucket/role/key
     /// is not in the repo, kept until linking attaches or drops them.
@@ -419,6 +422,7 @@ impl Model {
         self.roles.extend(other.roles);
         self.topics.extend(other.topics);
         self.input_errors.extend(other.input_errors);
+        self.skipped_files.extend(other.skipped_files);
         self.suppressions.extend(other.suppressions);
         self.pending.extend(other.pending);
     }

@@ -93,12 +93,16 @@ fn miette_severity(s: Severity) -> miette::Severity {
 }
 
 fn diagnostic(report: &Report<'_>, f: &Finding) -> FindingDiagnostic {
-    let (name, text) = report
-        .sources
-        .get(f.primary.source)
-        .map_or((String::new(), String::new()), |s| {
-            (super::display_path(&s.path), s.text.to_string())
-        });
+    let (name, text) =
+        report
+            .sources
+            .get(f.primary.source)
+            .map_or((String::new(), String::new()), |s| {
+                (
+                    super::printable(&super::display_path(&s.path)).into_owned(),
+                    super::printable_source(&s.text).into_owned(),
+                )
+            });
     let clamp = |span: crate::source::Span| -> SourceSpan {
         let start = (span.start as usize).min(text.len());
         let end = (span.end as usize).clamp(start, text.len());
@@ -113,20 +117,20 @@ fn diagnostic(report: &Report<'_>, f: &Finding) -> FindingDiagnostic {
         // mentioned in the message instead.
         if span.source == f.primary.source {
             labels.push(LabeledSpan::new_with_span(
-                Some(label.clone()),
+                Some(super::printable(label).into_owned()),
                 clamp(*span),
             ));
         }
     }
-    let mut message = f.message.clone();
+    let mut message = super::printable(&f.message).into_owned();
     if let Some(r) = &f.resource {
-        message = format!("{r}: {message}");
+        message = format!("{}: {message}", super::printable(r));
     }
     FindingDiagnostic {
         message,
         code: format!("{}({})", f.rule.name, f.rule.id),
         severity: miette_severity(f.severity),
-        help: f.help.clone(),
+        help: f.help.as_deref().map(|h| super::printable(h).into_owned()),
         url: None,
         source: NamedSource::new(name, text),
         labels,
@@ -152,7 +156,11 @@ pub fn render(report: &Report<'_>, style: Style) -> String {
             let loc = report.location(f);
             s = format!(
                 "{}:{}:{}: {} {}\n",
-                loc.path, loc.start.line, loc.start.column, f.rule.name, f.message
+                super::printable(&loc.path),
+                loc.start.line,
+                loc.start.column,
+                f.rule.name,
+                super::printable(&f.message)
             );
         }
         out.push_str(&s);

@@ -5,7 +5,8 @@ use std::fmt::Write;
 
 /// Escapes text for a table cell: pipes, HTML, and newlines (a cell is one line).
 fn cell(s: &str) -> String {
-    s.replace('|', "\\|")
+    super::printable(s)
+        .replace('|', "\\|")
         .replace('<', "&lt;")
         .replace('>', "&gt;")
         .replace("\r\n", "<br>")
@@ -15,7 +16,8 @@ fn cell(s: &str) -> String {
 /// Text inside a code span: backslashes and entities are literal there, so only the
 /// table's pipe (GFM allows `\|` in code spans in tables), backticks and newlines change.
 fn code_cell(s: &str) -> String {
-    s.replace('|', "\\|")
+    super::printable(s)
+        .replace('|', "\\|")
         .replace('`', "'")
         .replace(['\n', '\r'], " ")
 }

@@ -188,6 +188,10 @@ pub const RULE_FILES: &[(&str, &str)] = &[
         include_str!("../../rules/unresolved-value.yaml"),
     ),
     (
+        "file-not-checked",
+        include_str!("../../rules/file-not-checked.yaml"),
+    ),
+    (
         "suppression-missing-reason",
         include_str!("../../rules/suppression-missing-reason.yaml"),
     ),

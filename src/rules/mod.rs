@@ -284,6 +284,7 @@ pub const REGISTRY: &[(&str, CheckFn)] = &[
     ),
     ("parse-error", checks::parse_error::check),
     ("unresolved-value", checks::unresolved_value::check),
+    ("file-not-checked", checks::file_not_checked::check),
     (
         "suppression-missing-reason",
         checks::suppression_missing_reason::check,

@@ -130,7 +130,7 @@ pub fn load_dir(dir: &Path) -> Result<Vec<UserRule>, String> {
     paths
         .iter()
         .map(|p| {
-            let text = std::fs::read_to_string(p)
+            let text = crate::fsio::read_text_bounded(p, crate::fsio::SMALL_INPUT_LIMIT)
                 .map_err(|e| format!("cannot read {}: {e}", p.display()))?;
             parse(p, &text)
         })

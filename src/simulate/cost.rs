@@ -290,7 +290,7 @@ pub fn profile_from_config(config: Option<&crate::config::Config>) -> Result<Pro
 /// # Errors
 /// When it cannot be read or does not match the schema.
 pub fn load_profile(path: &std::path::Path) -> Result<Profile, String> {
-    let text = std::fs::read_to_string(path)
+    let text = crate::fsio::read_text_bounded(path, crate::fsio::SMALL_INPUT_LIMIT)
         .map_err(|e| format!("cannot read profile {}: {e}", path.display()))?;
     serde_saphyr::from_str(&text).map_err(|e| format!("invalid profile {}: {e}", path.display()))
 }

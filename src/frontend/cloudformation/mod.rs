@@ -132,7 +132,7 @@ fn read_text(path: &std::path::Path) -> Read {
             relevant: looks,
         };
     }
-    let bytes = match std::fs::read(path) {
+    let bytes = match crate::fsio::read_bounded(path, MAX_FILE_BYTES) {
         Ok(b) => b,
         Err(e) => {
             return unreadable(format!(
@@ -255,7 +255,7 @@ fn beside(plan: &std::path::Path, sources: &mut SourceMap) -> Vec<Arc<SourceFile
             if let Some(f) = sources.find(&p) {
                 return Some(Arc::clone(f));
             }
-            let text = std::fs::read_to_string(&p).ok()?;
+            let text = crate::fsio::read_text_bounded(&p, MAX_FILE_BYTES).ok()?;
             Some(sources.add(p, text))
         })
         .collect()

@@ -11,8 +11,10 @@ use crate::source::{SourceId, Span};
 use saphyr_parser::{Event, Parser, ScalarStyle};
 use std::collections::{HashMap, HashSet};
 
-/// Nodes (including alias expansions) one document may hold.
+/// Nodes that alias expansions may add to one document (a "billion laughs" bomb).
 pub(crate) const MAX_NODES: usize = 500_000;
+/// Nodes one document may hold in all: a 20 MiB plan has about a million.
+pub(crate) const MAX_TOTAL_NODES: usize = 4_000_000;
 /// Nesting depth of collections.
 pub(crate) const MAX_DEPTH: usize = 128;
 
@@ -196,6 +198,7 @@ struct Builder<'a> {
     stack: Vec<Frame>,
     anchors: HashMap<usize, (Node, usize, usize)>,
     nodes: usize,
+    alias_nodes: usize,
     warnings: Vec<ReadError>,
     root: Option<Node>,
 }
@@ -215,15 +218,31 @@ impl Builder<'_> {
 
     fn count(&mut self, n: usize, at: usize) -> Result<(), ReadError> {
         self.nodes += n;
-        if self.nodes > MAX_NODES {
+        if self.nodes > MAX_TOTAL_NODES {
             return Err(self.error(
                 at,
                 format!(
-                    "the document expands to more than {MAX_NODES} nodes (alias expansion limit)"
+                    "the document holds more than {MAX_TOTAL_NODES} values: too large to \
+                     analyse; split it"
                 ),
             ));
         }
         Ok(())
+    }
+
+    /// Counts the nodes an alias adds, against the alias expansion limit.
+    fn count_alias(&mut self, n: usize, at: usize) -> Result<(), ReadError> {
+        self.alias_nodes += n;
+        if self.alias_nodes > MAX_NODES {
+            return Err(self.error(
+                at,
+                format!(
+                    "aliases expand the document by more than {MAX_NODES} nodes (alias \
+                     expansion limit)"
+                ),
+            ));
+        }
+        self.count(n, at)
     }
 
     /// Adds a finished node to its parent (or makes it the root).
@@ -386,7 +405,7 @@ impl Builder<'_> {
                         format!("alias expansion nests deeper than {MAX_DEPTH} levels"),
                     ));
                 }
-                self.count(size, start)?;
+                self.count_alias(size, start)?;
                 let Some(mut node) = self.anchors.get(&id).map(|(n, _, _)| n.clone()) else {
                     return Ok(());
                 };
@@ -399,6 +418,19 @@ impl Builder<'_> {
 }
 
 /// Reads the first document of `text`.
+/// What a document is written in, for messages: JSON when it opens with `{` or `[`.
+fn language(text: &str) -> &'static str {
+    match text
+        .trim_start_matches('\u{feff}')
+        .trim_start()
+        .chars()
+        .next()
+    {
+        Some('{' | '[') => "JSON",
+        _ => "YAML",
+    }
+}
+
 pub(crate) fn parse(source: SourceId, text: &str) -> Result<Document, ReadError> {
     let offsets = Offsets::new(text);
     let mut b = Builder {
@@ -407,6 +439,7 @@ pub(crate) fn parse(source: SourceId, text: &str) -> Result<Document, ReadError>
         stack: Vec::new(),
         anchors: HashMap::new(),
         nodes: 0,
+        alias_nodes: 0,
         warnings: Vec::new(),
         root: None,
     };
@@ -418,7 +451,7 @@ pub(crate) fn parse(source: SourceId, text: &str) -> Result<Document, ReadError>
                 let at = e.marker().index();
                 return Err(ReadError {
                     span: b.span(at, at),
-                    message: format!("invalid YAML: {}", e.info()),
+                    message: format!("invalid {}: {}", language(text), e.info()),
                 });
             }
         };

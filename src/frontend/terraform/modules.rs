@@ -419,7 +419,7 @@ pub(crate) fn read_text(path: &Path) -> (String, Option<(usize, String)>) {
         }
         Ok(_) => {}
     }
-    match std::fs::read(path) {
+    match crate::fsio::read_bounded(path, MAX_FILE_BYTES) {
         Ok(bytes) => {
             let lossy = String::from_utf8_lossy(&bytes).into_owned();
             match prepare_text(bytes) {

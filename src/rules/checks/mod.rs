@@ -5,6 +5,7 @@ pub(crate) mod cloudwatch_logs_misconfigured;
 pub(crate) mod cloudwatch_logs_not_integrated;
 pub(crate) mod data_events_log_own_bucket;
 pub(crate) mod event_selectors_conflict;
+pub(crate) mod file_not_checked;
 pub(crate) mod global_events_duplicated;
 pub(crate) mod global_events_not_captured;
 pub(crate) mod insights_prerequisite_missing;

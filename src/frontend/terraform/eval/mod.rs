@@ -479,7 +479,8 @@ impl Instance {
         // Installed by `terraform init`: .terraform/modules/modules.json maps call keys to
         // directories.
         let manifest = self.root_dir.join(".terraform/modules/modules.json");
-        let text = std::fs::read_to_string(manifest).ok()?;
+        let text =
+            crate::fsio::read_text_bounded(&manifest, crate::fsio::SMALL_INPUT_LIMIT).ok()?;
         let json: serde_json::Value = serde_json::from_str(&text).ok()?;
         let mut key = self.call_path.clone();
         key.push(name.to_owned());
