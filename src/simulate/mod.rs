@@ -64,6 +64,9 @@ pub struct Context {
     pub assumptions: Vec<String>,
     #[serde(skip)]
     deployments: Deployments,
+    /// `org_accounts` as a set: membership is asked once per cell and sink.
+    #[serde(skip)]
+    org_set: std::collections::HashSet<String>,
 }
 
 impl Context {
@@ -72,8 +75,9 @@ impl Context {
     pub fn new(config: Option<&Config>, model: &Model) -> Context {
         let mut assumptions = Vec::new();
         let mut accounts: Vec<String> = Vec::new();
-        let push = |a: &str, accounts: &mut Vec<String>| {
-            if !accounts.iter().any(|x| x == a) {
+        let mut seen = std::collections::HashSet::new();
+        let mut push = |a: &str, accounts: &mut Vec<String>| {
+            if seen.insert(a.to_owned()) {
                 accounts.push(a.to_owned());
             }
         };
@@ -144,11 +148,25 @@ impl Context {
             management_account: org.and_then(|o| o.management_account.clone()),
             delegated_admins: org.map(|o| o.delegated_admins.clone()).unwrap_or_default(),
             org_id: org.and_then(|o| o.id.clone()),
+            org_set: org_accounts.iter().cloned().collect(),
             org_accounts,
             regions,
             assumptions,
             deployments,
         }
+    }
+
+    /// Whether an account is a member of the organization.
+    #[must_use]
+    pub fn is_org_member(&self, account: &str) -> bool {
+        self.org_set.contains(account)
+    }
+
+    /// Whether a sink's trail or store covers an account: its own, or every member's for
+    /// an organization trail.
+    #[must_use]
+    pub fn covers(&self, s: &Sink, account: &str) -> bool {
+        s.account == account || (s.organization && self.is_org_member(account))
     }
 
     /// The deployment (account, region) of a file, from the first matching path glob.
@@ -185,9 +203,7 @@ fn scope(ctx: &Context, s: &Sink, account: &str, region: &Region, class: &EventC
         v if v.is_false() => return Capture::None,
         _ => {}
     }
-    let account_ok =
-        s.account == account || (s.organization && ctx.org_accounts.iter().any(|a| a == account));
-    if !account_ok {
+    if !ctx.covers(s, account) {
         return Capture::None;
     }
     let multi = match &s.multi_region {
@@ -282,18 +298,31 @@ pub struct Simulation {
     /// Addresses declared by more than one sink (the same address in two root modules).
     #[serde(skip)]
     pub duplicate_addresses: std::collections::HashSet<String>,
+    /// The cells of each account: a contiguous range of `cells` (they are made account
+    /// by account), so that per-account questions do not scan every account's cells.
+    #[serde(skip)]
+    by_account: std::collections::HashMap<String, std::ops::Range<usize>>,
 }
 
 impl Simulation {
+    /// The cells of one account.
+    #[must_use]
+    pub fn account_cells(&self, account: &str) -> &[Cell] {
+        self.by_account
+            .get(account)
+            .and_then(|r| self.cells.get(r.clone()))
+            .unwrap_or(&[])
+    }
+
     /// The cells of one account and region.
     pub fn cells_of<'a>(
         &'a self,
         account: &'a str,
         region: &'a Region,
     ) -> impl Iterator<Item = &'a Cell> + 'a {
-        self.cells
+        self.account_cells(account)
             .iter()
-            .filter(move |c| c.account == account && &c.region == region)
+            .filter(move |c| &c.region == region)
     }
 
     /// Sinks that belong to (are declared for) an account.
@@ -319,9 +348,9 @@ impl Simulation {
     /// The best capture of a class by a sink across the regions of an account.
     #[must_use]
     pub fn capture(&self, sink: usize, account: &str, region: &Region, class: usize) -> Capture {
-        self.cells
+        self.account_cells(account)
             .iter()
-            .find(|c| c.account == account && &c.region == region && c.class == class)
+            .find(|c| &c.region == region && c.class == class)
             .and_then(|c| {
                 c.sinks
                     .iter()
@@ -343,13 +372,14 @@ impl Simulation {
     /// Whether a sink receives global service events (trail flag and scope).
     #[must_use]
     pub fn receives_global(&self, sink: usize) -> bool {
-        let s = &self.sinks[sink];
-        self.cells.iter().any(|c| {
+        let Some(s) = self.sinks.get(sink) else {
+            return false;
+        };
+        self.account_cells(&s.account).iter().any(|c| {
             self.classes[c.class].global
                 && c.sinks
                     .iter()
                     .any(|(x, cap)| *x == sink && *cap == Capture::Full)
-                && c.account == s.account
         })
     }
 }
@@ -393,8 +423,10 @@ pub fn run(model: &Model, sources: &SourceMap, ctx: Context) -> Simulation {
     }
     let classes = classes::all();
     let mut cells = Vec::new();
+    let mut by_account = std::collections::HashMap::new();
     let us_east_1 = Region::new("us-east-1");
     for account in &ctx.accounts {
+        let first = cells.len();
         for (ci, class) in classes.iter().enumerate() {
             let regions: Vec<&Region> = if class.global {
                 vec![&us_east_1]
@@ -416,6 +448,7 @@ pub fn run(model: &Model, sources: &SourceMap, ctx: Context) -> Simulation {
                 });
             }
         }
+        by_account.insert(account.clone(), first..cells.len());
     }
     let mut seen = std::collections::HashSet::new();
     let duplicate_addresses = sinks
@@ -429,5 +462,6 @@ pub fn run(model: &Model, sources: &SourceMap, ctx: Context) -> Simulation {
         sinks,
         cells,
         duplicate_addresses,
+        by_account,
     }
 }

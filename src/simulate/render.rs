@@ -76,9 +76,9 @@ pub fn matrix(sim: &Simulation) -> (Vec<&'static str>, Vec<Row>) {
             })
             .collect();
         for c in sim
-            .cells
+            .account_cells(account)
             .iter()
-            .filter(|c| &c.account == account && sim.classes[c.class].global)
+            .filter(|c| sim.classes[c.class].global)
         {
             let col = usize::from(!sim.classes[c.class].read_only);
             for (s, cap) in &c.sinks {
@@ -192,16 +192,19 @@ fn summaries(model: &Model, sim: &Simulation, costs: &[CostLine]) -> Vec<TrailSu
 /// Cost totals by (account, region, item).
 fn cost_table(costs: &[CostLine]) -> Vec<(String, String, &'static str, f64, f64)> {
     let mut t: Vec<(String, String, &'static str, f64, f64)> = Vec::new();
+    // Row of each key, so that thousands of accounts do not make this quadratic.
+    let mut row: std::collections::HashMap<(&str, &str, &str), usize> =
+        std::collections::HashMap::new();
     for l in costs {
-        match t
-            .iter_mut()
-            .find(|r| r.0 == l.account && r.1 == l.region && r.2 == l.item)
-        {
-            Some(r) => {
-                r.3 += l.events;
-                r.4 += l.usd;
+        match row.get(&(l.account.as_str(), l.region.as_str(), l.item)) {
+            Some(&i) => {
+                t[i].3 += l.events;
+                t[i].4 += l.usd;
             }
-            None => t.push((l.account.clone(), l.region.clone(), l.item, l.events, l.usd)),
+            None => {
+                row.insert((&l.account, &l.region, l.item), t.len());
+                t.push((l.account.clone(), l.region.clone(), l.item, l.events, l.usd));
+            }
         }
     }
     t

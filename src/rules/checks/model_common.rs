@@ -35,10 +35,7 @@ pub(crate) fn sinks_covering(ctx: &RuleContext<'_>, account: &str) -> Vec<usize>
         .sinks
         .iter()
         .enumerate()
-        .filter(|(_, s)| {
-            s.account == account
-                || (s.organization && ctx.sim.context.org_accounts.iter().any(|a| a == account))
-        })
+        .filter(|(_, s)| ctx.sim.context.covers(s, account))
         .map(|(i, _)| i)
         .collect()
 }

@@ -23,10 +23,7 @@ pub(crate) fn check(ctx: &RuleContext<'_>, out: &mut Vec<Diag>) {
                 .iter()
                 .enumerate()
                 .filter(|(_, s)| s.is_trail)
-                .filter(|(_, s)| {
-                    &s.account == account
-                        || (s.organization && sim.context.org_accounts.contains(account))
-                })
+                .filter(|(_, s)| sim.context.covers(s, account))
                 .filter(|(_, s)| s.multi_region.is_true() || s.home_region.as_ref() == Some(region))
                 .map(|(i, _)| i)
                 .collect();
