@@ -31,6 +31,18 @@ const NAMES: &[(&str, &str)] = &[
         "ExcludeManagementEventSources",
     ),
     ("data_resource", "DataResources"),
+    ("data_resource.type", "DataResources.Type"),
+    ("data_resource.values", "DataResources.Values"),
+    ("field_selector.field", "FieldSelectors.Field"),
+    ("field_selector.equals", "FieldSelectors.Equals"),
+    ("field_selector.not_equals", "FieldSelectors.NotEquals"),
+    ("field_selector.starts_with", "FieldSelectors.StartsWith"),
+    (
+        "field_selector.not_starts_with",
+        "FieldSelectors.NotStartsWith",
+    ),
+    ("field_selector.ends_with", "FieldSelectors.EndsWith"),
+    ("field_selector.not_ends_with", "FieldSelectors.NotEndsWith"),
     ("insight_selector", "InsightSelectors"),
     ("retention_in_days", "RetentionInDays"),
     (
