@@ -15,7 +15,7 @@ pub mod value;
 
 pub use iam::PolicyDocument;
 pub use region::Region;
-pub use value::{Unresolved, Value};
+pub use value::{excerpt, Unresolved, Value};
 
 use crate::source::Span;
 use serde::Serialize;
@@ -380,6 +380,11 @@ pub struct Model {
     pub roles: Vec<IamRole>,
     pub topics: Vec<SnsTopic>,
     pub input_errors: Vec<InputError>,
+    /// Values the front end did not evaluate and why (a file outside the checked tree, an
+    /// evaluation budget spent, a `count` too large to expand), located where the user
+    /// would look: reported as `unresolved-value`.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub unevaluated: Vec<InputError>,
     pub suppressions: Vec<Suppression>,
     /// Companion resources (bucket policies, public access blocks, …) whose bucket/role/key
     /// is not in the repo, kept until linking attaches or drops them.
@@ -419,6 +424,7 @@ impl Model {
         self.roles.extend(other.roles);
         self.topics.extend(other.topics);
         self.input_errors.extend(other.input_errors);
+        self.unevaluated.extend(other.unevaluated);
         self.suppressions.extend(other.suppressions);
         self.pending.extend(other.pending);
     }

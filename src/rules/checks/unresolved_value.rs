@@ -5,6 +5,13 @@ use crate::model::Value;
 use crate::rules::{Diag, RuleContext};
 
 pub(crate) fn check(ctx: &RuleContext<'_>, out: &mut Vec<Diag>) {
+    for n in &ctx.model.unevaluated {
+        out.push(
+            Diag::new(n.span, n.message.clone()).help(
+                "trailcheck treats this value as unknown; rules that need it did not check it",
+            ),
+        );
+    }
     for t in &ctx.model.trails {
         let bools: [(&str, &Value<bool>, &str); 5] = [
             (
