@@ -47,9 +47,9 @@ pub(crate) struct Limits {
 }
 
 /// The budget of one root module (with all its module instances). Real configurations
-/// use a small fraction: the real-world corpus's largest root takes about 20,000 steps.
+/// use a small fraction of it.
 pub(crate) const ROOT_LIMITS: Limits = Limits {
-    steps: 4_000_000,
+    steps: 2_000_000,
     elements: 2_000_000,
     string_bytes: 64 * 1024 * 1024,
     depth: 400,
@@ -59,9 +59,9 @@ pub(crate) const ROOT_LIMITS: Limits = Limits {
 
 /// The budget of a whole run (every root together).
 pub(crate) const RUN_LIMITS: Limits = Limits {
-    steps: 200_000_000,
-    elements: 40_000_000,
-    string_bytes: 1024 * 1024 * 1024,
+    steps: 40_000_000,
+    elements: 20_000_000,
+    string_bytes: 512 * 1024 * 1024,
     depth: 400,
     template_depth: 8,
     read_bytes: 512 * 1024 * 1024,
