@@ -138,7 +138,7 @@ pub fn analyze(paths: &[PathBuf], opts: &Options) -> Result<Analysis, String> {
         }
     }
     let (mut model, sources) =
-        crate::frontend::terraform::load(&found.terraform, &opts.terraform, sources);
+        crate::frontend::terraform::load(&found.terraform, &opts.terraform, paths, sources);
     let (cfn, sources) = crate::frontend::cloudformation::load(&found.other, &cfn_opts, sources);
     model.extend(cfn);
     model.input_errors.extend(walk_errors);

@@ -37,5 +37,5 @@ pub fn partition(t: &Trail) -> &'static str {
 #[must_use]
 /// Human form of a string that may contain unknown parts.
 pub fn show(s: &str) -> String {
-    s.replace(UNKNOWN_MARK, "<unknown>")
+    super::excerpt(s).replace(UNKNOWN_MARK, "<unknown>")
 }

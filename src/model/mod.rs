@@ -15,7 +15,7 @@ pub mod value;
 
 pub use iam::PolicyDocument;
 pub use region::Region;
-pub use value::{Unresolved, Value};
+pub use value::{excerpt, Unresolved, Value};
 
 use crate::source::Span;
 use serde::Serialize;
@@ -383,6 +383,11 @@ pub struct Model {
     /// Files found but not checked (excluded, ignored, not regular files), with the reason.
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub skipped_files: Vec<InputError>,
+    /// Values the front end did not evaluate and why (a file outside the checked tree, an
+    /// evaluation budget spent, a `count` too large to expand), located where the user
+    /// would look: reported as `unresolved-value`.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub unevaluated: Vec<InputError>,
     pub suppressions: Vec<Suppression>,
     /// Companion resources (bucket policies, public access blocks, …) whose bucket/role/key
     /// is not in the repo, kept until linking attaches or drops them.
@@ -423,6 +428,7 @@ impl Model {
         self.topics.extend(other.topics);
         self.input_errors.extend(other.input_errors);
         self.skipped_files.extend(other.skipped_files);
+        self.unevaluated.extend(other.unevaluated);
         self.suppressions.extend(other.suppressions);
         self.pending.extend(other.pending);
     }

@@ -57,8 +57,9 @@ impl Region {
     }
 }
 
+/// Shown as a short, escaped excerpt: a region can be any evaluated string.
 impl fmt::Display for Region {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(&self.0)
+        f.write_str(&super::excerpt(&self.0))
     }
 }

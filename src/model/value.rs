@@ -4,6 +4,40 @@
 
 use crate::source::Span;
 use serde::Serialize;
+use std::borrow::Cow;
+
+/// Characters of a value shown in a message, at most.
+pub const EXCERPT_CHARS: usize = 160;
+
+/// A value as a message shows it: unchanged when short and printable; otherwise control
+/// and other unprintable characters escaped (`\n`, `\u{0}`) and the text cut to
+/// [`EXCERPT_CHARS`] characters with its size. Evaluated values can come from files
+/// (`region = file("x")`): a message must never carry them verbatim, nor a newline that
+/// would forge lines in an annotation.
+#[must_use]
+pub fn excerpt(s: &str) -> Cow<'_, str> {
+    let printable = |c: char| {
+        c == crate::model::iam::UNKNOWN_MARK
+            || !c.is_control()
+                && !matches!(c, '\u{200b}'..='\u{200f}' | '\u{2028}'..='\u{202e}' | '\u{2066}'..='\u{2069}' | '\u{feff}')
+    };
+    let count = s.chars().count();
+    if count <= EXCERPT_CHARS && s.chars().all(printable) {
+        return Cow::Borrowed(s);
+    }
+    let mut out = String::new();
+    for c in s.chars().take(EXCERPT_CHARS) {
+        if printable(c) {
+            out.push(c);
+        } else {
+            out.extend(c.escape_default());
+        }
+    }
+    if count > EXCERPT_CHARS {
+        out.push_str(&format!("… ({} bytes)", s.len()));
+    }
+    Cow::Owned(out)
+}
 
 /// An expression trailcheck could not resolve.
 #[derive(Debug, Clone, PartialEq, Serialize)]
@@ -96,5 +130,20 @@ impl Value<bool> {
     #[must_use]
     pub fn is_false(&self) -> bool {
         self.get() == Some(&false)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::excerpt;
+
+    #[test]
+    fn short_values_are_unchanged_and_others_cut_and_escaped() {
+        assert_eq!(excerpt("us-east-1"), "us-east-1");
+        assert_eq!(excerpt("a\nb\u{0}"), "a\\nb\\u{0}");
+        let long = "SECRET=".to_owned() + &"x".repeat(500);
+        let e = excerpt(&long);
+        assert!(e.chars().count() < 200, "{e}");
+        assert!(e.ends_with("(507 bytes)"), "{e}");
     }
 }

@@ -4,10 +4,11 @@
 //!
 //! `try`, `can` and `templatefile` need the evaluator and live in `eval/expr.rs`.
 
+use super::budget::Sandbox;
 use super::value::{fmt_num, MAX_COLLECTION, MAX_STRING, V};
 use crate::model::iam::UNKNOWN_MARK;
-use std::collections::BTreeMap;
-use std::path::Path;
+use std::collections::{BTreeMap, HashSet};
+use std::path::{Path, PathBuf};
 
 pub(crate) type FnResult = Result<V, String>;
 
@@ -87,12 +88,16 @@ fn partial_ok(name: &str) -> bool {
     clippy::too_many_lines,
     reason = "one arm per function reads best as a table"
 )]
-pub(crate) fn call(name: &str, args: &[V], module_dir: &Path) -> FnResult {
+pub(crate) fn call(name: &str, args: &[V]) -> FnResult {
     if !partial_ok(name) && args.iter().any(V::has_unknown) {
         return Ok(V::Unknown);
     }
     let r = match name {
         "jsonencode" => {
+            // Escapes can make the text six times the size of the strings in it.
+            if weight(arg(args, 0)).saturating_mul(6) > MAX_STRING {
+                return Err("jsonencode: result too large to evaluate".into());
+            }
             V::Str(serde_json::to_string(&arg(args, 0).to_json()).map_err(|e| e.to_string())?)
         }
         "jsondecode" => {
@@ -143,6 +148,7 @@ pub(crate) fn call(name: &str, args: &[V], module_dir: &Path) -> FnResult {
                 .collect();
             let n = lists.into_iter().max().unwrap_or(0);
             let mut out = Vec::new();
+            let mut total = 0usize;
             for i in 0..n {
                 let mut a = vec![arg(args, 0).clone()];
                 for x in args.iter().skip(1) {
@@ -151,7 +157,12 @@ pub(crate) fn call(name: &str, args: &[V], module_dir: &Path) -> FnResult {
                         other => other.clone(),
                     });
                 }
-                out.push(format(&a)?);
+                let s = format(&a)?;
+                total += s_len(&s);
+                if total > MAX_STRING {
+                    return Err("formatlist: result too large to evaluate".into());
+                }
+                out.push(s);
             }
             V::List(out)
         }
@@ -217,13 +228,8 @@ pub(crate) fn call(name: &str, args: &[V], module_dir: &Path) -> FnResult {
                 if items.iter().any(V::has_unknown) {
                     return Ok(V::Unknown);
                 }
-                let mut out: Vec<V> = Vec::new();
-                for i in items {
-                    if !out.contains(&i) {
-                        out.push(i);
-                    }
-                }
-                out.sort_by_key(V::to_str);
+                let mut out = distinct(items);
+                out.sort_by_cached_key(V::to_str);
                 V::List(out)
             }
         },
@@ -300,6 +306,11 @@ pub(crate) fn call(name: &str, args: &[V], module_dir: &Path) -> FnResult {
                     }
                 }
             }
+            let total = parts.iter().map(String::len).sum::<usize>()
+                + sep.len().saturating_mul(parts.len().saturating_sub(1));
+            if total > MAX_STRING {
+                return Err("join: result too large to evaluate".into());
+            }
             V::Str(parts.join(&sep))
         }
         "split" => {
@@ -307,6 +318,9 @@ pub(crate) fn call(name: &str, args: &[V], module_dir: &Path) -> FnResult {
             let s = string(args, 1, name)?;
             if sep.is_empty() {
                 return Err("split: empty separator".into());
+            }
+            if s.matches(sep.as_str()).count() >= MAX_COLLECTION {
+                return Err("split: too many parts to evaluate".into());
             }
             V::List(
                 s.split(sep.as_str())
@@ -325,10 +339,18 @@ pub(crate) fn call(name: &str, args: &[V], module_dir: &Path) -> FnResult {
                 let re = regex::Regex::new(&from[1..from.len() - 1])
                     .map_err(|e| format!("replace: {e}"))?;
                 let to = to.replace("$", "$$").replace("$${", "${");
+                let matches = re.find_iter(&s).count();
+                if s.len() + matches.saturating_mul(to.len() + 64) > MAX_STRING {
+                    return Err("replace: result too large to evaluate".into());
+                }
                 V::Str(re.replace_all(&s, to.as_str()).into_owned())
             } else if from.is_empty() {
                 V::Str(s)
             } else {
+                let matches = s.matches(from.as_str()).count();
+                if s.len() + matches.saturating_mul(to.len()) > MAX_STRING {
+                    return Err("replace: result too large to evaluate".into());
+                }
                 V::Str(s.replace(&from, &to))
             }
         }
@@ -404,15 +426,7 @@ pub(crate) fn call(name: &str, args: &[V], module_dir: &Path) -> FnResult {
         }
         "distinct" => match arg(args, 0) {
             V::Unknown => V::Unknown,
-            v => {
-                let mut out: Vec<V> = Vec::new();
-                for i in list(v, name)? {
-                    if !out.contains(&i) {
-                        out.push(i);
-                    }
-                }
-                V::List(out)
-            }
+            v => V::List(distinct(list(v, name)?)),
         },
         "compact" => match arg(args, 0) {
             V::Unknown => V::Unknown,
@@ -456,18 +470,37 @@ pub(crate) fn call(name: &str, args: &[V], module_dir: &Path) -> FnResult {
             }
         },
         "setunion" => {
-            let mut out: Vec<V> = Vec::new();
+            let mut all: Vec<V> = Vec::new();
             for a in args {
                 if a.is_unknown() {
                     return Ok(V::Unknown);
                 }
-                for x in list(a, name)? {
-                    if !out.contains(&x) {
-                        out.push(x);
-                    }
+                all.extend(list(a, name)?);
+                if all.len() > MAX_COLLECTION {
+                    return Err("setunion: collection too large to evaluate".into());
                 }
             }
-            V::List(out)
+            V::List(distinct(all))
+        }
+        "setintersection" | "setsubtract" => {
+            let first = distinct(list(arg(args, 0), name)?);
+            let mut others: Vec<HashSet<String>> = Vec::new();
+            for a in &args[1.min(args.len())..] {
+                others.push(list(a, name)?.iter().map(set_key).collect());
+            }
+            V::List(
+                first
+                    .into_iter()
+                    .filter(|x| {
+                        let k = set_key(x);
+                        if name == "setintersection" {
+                            others.iter().all(|o| o.contains(&k))
+                        } else {
+                            !others.iter().any(|o| o.contains(&k))
+                        }
+                    })
+                    .collect(),
+            )
         }
         "zipmap" => {
             let k = match arg(args, 0) {
@@ -535,13 +568,24 @@ pub(crate) fn call(name: &str, args: &[V], module_dir: &Path) -> FnResult {
                 .iter()
                 .any(|x| x.as_bool() == Some(true)),
         ),
-        "file" => {
-            let p = string(args, 0, name)?;
-            V::Str(read_file(module_dir, &p)?)
-        }
-        "fileexists" => {
-            let p = string(args, 0, name)?;
-            V::Bool(resolve(module_dir, &p).is_file())
+        "strrev" => V::Str(string(args, 0, name)?.chars().rev().collect()),
+        "indent" => {
+            let n = arg(args, 0).as_num().ok_or("indent: number of spaces")?;
+            let s = string(args, 1, name)?;
+            if !(0.0..=1024.0).contains(&n) {
+                return Err("indent: number of spaces out of range".into());
+            }
+            #[expect(
+                clippy::cast_possible_truncation,
+                clippy::cast_sign_loss,
+                reason = "checked range"
+            )]
+            let pad = " ".repeat(n as usize);
+            let lines = s.matches('\n').count();
+            if s.len() + lines.saturating_mul(pad.len()) > MAX_STRING {
+                return Err("indent: result too large to evaluate".into());
+            }
+            V::Str(s.replace('\n', &format!("\n{pad}")))
         }
         "abspath" | "dirname" | "basename" | "pathexpand" => {
             let p = string(args, 0, name)?;
@@ -561,6 +605,7 @@ pub(crate) fn call(name: &str, args: &[V], module_dir: &Path) -> FnResult {
         "can" | "try" | "templatefile" => {
             return Err(format!("{name} is handled by the evaluator"))
         }
+        _ if reads_files(name) => return Err(format!("{name} is handled by the evaluator")),
         _ => V::Unknown,
     };
     check_size(r)
@@ -606,26 +651,138 @@ fn format(args: &[V]) -> FnResult {
     Ok(V::Str(out))
 }
 
-pub(crate) fn resolve(module_dir: &Path, p: &str) -> std::path::PathBuf {
-    let path = Path::new(p);
-    if path.is_absolute() {
-        path.to_path_buf()
-    } else {
-        module_dir.join(path)
+fn s_len(v: &V) -> usize {
+    match v {
+        V::Str(s) => s.len(),
+        _ => 0,
     }
 }
 
-/// Reads a file for `file()`/`templatefile()`, capped so a huge file cannot exhaust memory.
-pub(crate) fn read_file(module_dir: &Path, p: &str) -> Result<String, String> {
+/// The size of a value: string bytes plus one per element.
+fn weight(v: &V) -> usize {
+    match v {
+        V::Str(s) => s.len(),
+        V::List(l) => l.iter().map(weight).fold(l.len(), usize::saturating_add),
+        V::Map(m) => m
+            .iter()
+            .map(|(k, x)| k.len().saturating_add(weight(x)))
+            .fold(m.len(), usize::saturating_add),
+        _ => 1,
+    }
+}
+
+/// A key that is equal for values Terraform's sets treat as equal (`1` and `"1"` differ).
+fn set_key(v: &V) -> String {
+    serde_json::to_string(&v.to_json()).unwrap_or_default()
+}
+
+/// The elements of `items` without repeats, first occurrences in order (hash-based, so a
+/// set of 100,000 elements costs 100,000 look-ups, not 10^10 comparisons).
+fn distinct(items: Vec<V>) -> Vec<V> {
+    let mut seen = HashSet::with_capacity(items.len());
+    items
+        .into_iter()
+        .filter(|x| seen.insert(set_key(x)))
+        .collect()
+}
+
+/// What the file functions may read, and where relative paths lead.
+pub(crate) struct Files {
+    /// Terraform's working directory: the root module's directory.
+    pub(crate) base: PathBuf,
+    pub(crate) module_dir: PathBuf,
+    pub(crate) sandbox: Sandbox,
+}
+
+/// Why a file function gave no value.
+pub(crate) enum FileError {
+    /// The file is not read (outside the tree, not a regular file, too large): unknown,
+    /// with a note.
+    Refused(String),
+    /// The call itself is wrong (not a string): an evaluation error.
+    Invalid(String),
+}
+
+/// The functions that read files (`templatefile` aside, which also needs the evaluator).
+pub(crate) fn reads_files(name: &str) -> bool {
+    matches!(
+        name,
+        "file"
+            | "fileexists"
+            | "filebase64"
+            | "filemd5"
+            | "filesha1"
+            | "filesha256"
+            | "filesha512"
+            | "filebase64sha256"
+            | "filebase64sha512"
+            | "fileset"
+    )
+}
+
+/// Evaluates a file function through the sandbox.
+pub(crate) fn file_function(name: &str, args: &[V], files: &Files) -> Result<V, FileError> {
+    use base64::Engine as _;
+    use sha2::Digest as _;
+    let p = string(args, 0, name).map_err(FileError::Invalid)?;
     if p.contains(UNKNOWN_MARK) {
-        return Err("unknown path".into());
+        return Ok(V::Unknown);
     }
-    let path = resolve(module_dir, p);
-    let meta =
-        std::fs::metadata(&path).map_err(|e| format!("cannot read {}: {e}", path.display()))?;
-    if meta.len() > MAX_STRING as u64 {
-        return Err(format!("{} is too large to read", path.display()));
+    let read = || {
+        files
+            .sandbox
+            .read(&files.base, &files.module_dir, &p)
+            .map_err(FileError::Refused)
+    };
+    let b64 = |bytes: &[u8]| base64::engine::general_purpose::STANDARD.encode(bytes);
+    Ok(match name {
+        "file" => V::Str(read()?),
+        "fileexists" => V::Bool(
+            files
+                .sandbox
+                .exists(&files.base, &files.module_dir, &p)
+                .map_err(FileError::Refused)?,
+        ),
+        "filebase64" => V::Str(b64(read()?.as_bytes())),
+        "filemd5" => V::Str(hex::encode(md5::Md5::digest(read()?.as_bytes()))),
+        "filesha256" => V::Str(hex::encode(sha2::Sha256::digest(read()?.as_bytes()))),
+        "filesha512" => V::Str(hex::encode(sha2::Sha512::digest(read()?.as_bytes()))),
+        "filebase64sha256" => V::Str(b64(&sha2::Sha256::digest(read()?.as_bytes()))),
+        "filebase64sha512" => V::Str(b64(&sha2::Sha512::digest(read()?.as_bytes()))),
+        // `fileset` (directory globbing) and `filesha1` are not modelled.
+        _ => V::Unknown,
+    })
+}
+
+/// `path` relative to `base`, lexically (`modules/x`, `../shared`, `.`); `None` when one
+/// is absolute and the other is not, or `base` climbs out of what is known.
+pub(crate) fn relative_to(path: &Path, base: &Path) -> Option<String> {
+    use std::path::Component;
+    if path.is_absolute() != base.is_absolute() {
+        return None;
     }
-    let bytes = std::fs::read(&path).map_err(|e| format!("cannot read {}: {e}", path.display()))?;
-    String::from_utf8(bytes).map_err(|_| format!("{} is not UTF-8", path.display()))
+    let comps = |p: &Path| -> Vec<std::ffi::OsString> {
+        super::modules::normalize(p)
+            .components()
+            .filter(|c| !matches!(c, Component::CurDir))
+            .map(|c| c.as_os_str().to_os_string())
+            .collect()
+    };
+    let (p, b) = (comps(path), comps(base));
+    let common = p.iter().zip(&b).take_while(|(x, y)| x == y).count();
+    if b[common..].iter().any(|c| c == "..") {
+        return None;
+    }
+    let mut out = PathBuf::new();
+    for _ in common..b.len() {
+        out.push("..");
+    }
+    for c in &p[common..] {
+        out.push(c);
+    }
+    Some(if out.as_os_str().is_empty() {
+        ".".into()
+    } else {
+        out.display().to_string()
+    })
 }

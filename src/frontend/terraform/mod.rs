@@ -2,12 +2,14 @@
 //! evaluate each root with its variables and modules, and lower the resources into the
 //! model.
 
+mod budget;
 mod eval;
 mod functions;
 mod lower;
 pub(crate) mod modules;
 pub(crate) mod plan_json;
 mod suppress;
+mod syntax;
 mod value;
 
 use crate::model::{self, Model};
@@ -32,7 +34,16 @@ pub struct TfOptions {
 /// find the root modules. Each root is then parsed and evaluated on its own, in parallel,
 /// and its syntax trees are dropped as soon as it is done: peak memory follows the largest
 /// root, not the repository.
-pub(crate) fn load(files: &[PathBuf], opts: &TfOptions, sources: SourceMap) -> (Model, SourceMap) {
+///
+/// `tree` is what was given to `check`: `file()` and `templatefile()` read only inside it
+/// (and inside each module's own directory). Evaluation runs on threads with a large stack
+/// and under the budgets of [`budget`].
+pub(crate) fn load(
+    files: &[PathBuf],
+    opts: &TfOptions,
+    tree: &[PathBuf],
+    sources: SourceMap,
+) -> (Model, SourceMap) {
     type Read = (PathBuf, String, Option<(usize, String)>, Vec<PathBuf>);
     let texts: Vec<Read> = files
         .par_iter()
@@ -57,17 +68,34 @@ pub(crate) fn load(files: &[PathBuf], opts: &TfOptions, sources: SourceMap) -> (
         shared.insert(p, t, e);
     }
     let roots = modules::roots(&dirs, &called);
-    let fragments: Vec<(Model, Vec<PathBuf>)> = roots
-        .par_iter()
-        .map(|root| {
-            let loader = Loader::new(&shared);
-            let model = match loader.module(root) {
-                Some(m) => evaluate_root(&m, &loader, opts),
-                None => Model::default(),
-            };
-            (model, loader.parsed_dirs())
-        })
-        .collect();
+    let eval = Evaluation {
+        opts,
+        sandbox: budget::Sandbox::for_paths(tree),
+        run: Arc::new(budget::RunBudget::default()),
+        limits: budget::ROOT_LIMITS,
+    };
+    let pool = rayon::ThreadPoolBuilder::new()
+        .thread_name(|i| format!("trailcheck-eval-{i}"))
+        .stack_size(budget::EVAL_STACK)
+        .build()
+        .ok();
+    let in_pool = |job: &(dyn Fn() -> Vec<(Model, Vec<PathBuf>)> + Sync)| match &pool {
+        Some(p) => p.install(job),
+        None => job(),
+    };
+    let fragments: Vec<(Model, Vec<PathBuf>)> = in_pool(&|| {
+        roots
+            .par_iter()
+            .map(|root| {
+                let loader = Loader::new(&shared);
+                let model = match loader.module(root) {
+                    Some(m) => eval.root(&m, &loader),
+                    None => Model::default(),
+                };
+                (model, loader.parsed_dirs())
+            })
+            .collect()
+    });
     let mut model = Model::default();
     let mut seen_dirs = HashSet::new();
     for (f, parsed) in fragments {
@@ -78,17 +106,19 @@ pub(crate) fn load(files: &[PathBuf], opts: &TfOptions, sources: SourceMap) -> (
     // that call each other in a cycle (no root at all). Evaluate them as roots too, so that
     // neither their trails nor their syntax errors are lost.
     let orphans: Vec<&PathBuf> = dirs.iter().filter(|d| !seen_dirs.contains(*d)).collect();
-    let orphan_models: Vec<Model> = orphans
-        .par_iter()
-        .map(|d| {
-            let loader = Loader::new(&shared);
-            match loader.module(d) {
-                Some(m) => evaluate_root(&m, &loader, opts),
-                None => Model::default(),
-            }
-        })
-        .collect();
-    for m in orphan_models {
+    let orphan_models = in_pool(&|| {
+        orphans
+            .par_iter()
+            .map(|d| {
+                let loader = Loader::new(&shared);
+                match loader.module(d) {
+                    Some(m) => (eval.root(&m, &loader), Vec::new()),
+                    None => (Model::default(), Vec::new()),
+                }
+            })
+            .collect()
+    });
+    for (m, _) in orphan_models {
         model.extend(m);
     }
     // A module reached from several roots reports its parse errors once.
@@ -96,10 +126,44 @@ pub(crate) fn load(files: &[PathBuf], opts: &TfOptions, sources: SourceMap) -> (
     model
         .input_errors
         .retain(|e| seen.insert((e.span, e.message.clone())));
+    model
+        .unevaluated
+        .retain(|e| seen.insert((e.span, e.message.clone())));
     // Each root reports the suppressions of the files it reached: once per file.
     model.suppressions.sort_by_key(|s| s.span);
     model.suppressions.dedup_by_key(|s| s.span);
     (model, shared.into_map())
+}
+
+/// What every root of a run is evaluated with.
+struct Evaluation<'o> {
+    opts: &'o TfOptions,
+    sandbox: budget::Sandbox,
+    run: Arc<budget::RunBudget>,
+    limits: budget::Limits,
+}
+
+impl Evaluation<'_> {
+    /// Evaluates one root module under a fresh budget (and the run's).
+    fn root(&self, root: &Arc<Module>, loader: &Loader<'_>) -> Model {
+        let ctx = Rc::new(budget::EvalCtx::new(
+            self.limits,
+            Arc::clone(&self.run),
+            self.sandbox.clone(),
+        ));
+        let entered = budget::enter(Rc::clone(&ctx));
+        let mut model = evaluate_root(root, loader, self.opts);
+        drop(entered);
+        let (notes, errors) = ctx.take_findings();
+        let as_errors = |v: Vec<(Span, String)>| {
+            v.into_iter()
+                .map(|(span, message)| model::InputError { span, message })
+                .collect::<Vec<_>>()
+        };
+        model.unevaluated.extend(as_errors(notes));
+        model.input_errors.extend(as_errors(errors));
+        model
+    }
 }
 
 fn evaluate_root(root: &Arc<Module>, loader: &Loader<'_>, opts: &TfOptions) -> Model {
@@ -137,6 +201,29 @@ fn evaluate_root(root: &Arc<Module>, loader: &Loader<'_>, opts: &TfOptions) -> M
 /// sources and `file()` calls in hostile input cannot reach the file system.
 #[must_use]
 pub fn load_text(text: &str, opts: &TfOptions) -> Model {
+    load_text_with(text, opts, budget::ROOT_LIMITS)
+}
+
+/// [`load_text`] with the tiny evaluation budget fuzzing uses, so that hostile input
+/// reaches the limits (and their handling) within a few milliseconds.
+#[must_use]
+pub fn load_text_tiny_budget(text: &str, opts: &TfOptions) -> Model {
+    load_text_with(text, opts, budget::TINY_LIMITS)
+}
+
+fn load_text_with(text: &str, opts: &TfOptions, limits: budget::Limits) -> Model {
+    // On a thread of its own: evaluation needs the large stack.
+    std::thread::scope(|s| {
+        std::thread::Builder::new()
+            .stack_size(budget::EVAL_STACK)
+            .spawn_scoped(s, || load_text_here(text, opts, limits))
+            .ok()
+            .and_then(|h| h.join().ok())
+            .unwrap_or_default()
+    })
+}
+
+fn load_text_here(text: &str, opts: &TfOptions, limits: budget::Limits) -> Model {
     let dir = PathBuf::from("/nonexistent/trailcheck-input");
     let path = dir.join("main.tf");
     let shared = Sources::new(
@@ -148,5 +235,11 @@ pub fn load_text(text: &str, opts: &TfOptions) -> Model {
     let Some(root) = loader.module(&dir) else {
         return Model::default();
     };
-    evaluate_root(&root, &loader, opts)
+    Evaluation {
+        opts,
+        sandbox: budget::Sandbox::none(),
+        run: Arc::new(budget::RunBudget::default()),
+        limits,
+    }
+    .root(&root, &loader)
 }

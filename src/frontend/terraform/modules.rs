@@ -194,7 +194,7 @@ pub(crate) fn parse_file(source: &Arc<SourceFile>) -> Result<Body, InputError> {
     }
     let text = Arc::clone(&source.text);
     let parsed = budget::run(budget::parse_budget_for(source.text.len()), move || {
-        hcl_edit::parser::parse_body(&text)
+        super::syntax::parse_body(&text)
     })
     .map_err(|overrun| InputError {
         span: Span::new(source.id, 0..0),
@@ -202,7 +202,7 @@ pub(crate) fn parse_file(source: &Arc<SourceFile>) -> Result<Body, InputError> {
     })?;
     parsed.map_err(|e| {
         // The parser's offset can fall inside a multi-byte character (found by fuzzing).
-        let mut off = e.location().offset().min(source.text.len());
+        let mut off = e.offset.min(source.text.len());
         while off > 0 && !source.text.is_char_boundary(off) {
             off -= 1;
         }
@@ -212,7 +212,7 @@ pub(crate) fn parse_file(source: &Arc<SourceFile>) -> Result<Body, InputError> {
             .max(off);
         InputError {
             span: Span::new(source.id, off..end.min(off + 80)),
-            message: format!("invalid HCL: {}", e.message()),
+            message: format!("invalid HCL: {}", e.message),
         }
     })
 }

@@ -18,9 +18,10 @@ const DATA_RULES: &str =
 const HELP_UNKNOWN: &str = "give the variable or parameter a value (a default, a .tfvars file, \
      --var or --parameter), or check the module together with its caller, to have it checked";
 
-/// The expression as written, shortened for a one-line message.
+/// The expression or value as written, shortened and escaped for a one-line message.
 fn short(expr: &str) -> String {
-    let one_line: String = expr.split_whitespace().collect::<Vec<_>>().join(" ");
+    let one_line = expr.split_whitespace().collect::<Vec<_>>().join(" ");
+    let one_line = crate::model::value::excerpt(&one_line).into_owned();
     if one_line.chars().count() > 80 {
         let cut: String = one_line.chars().take(77).collect();
         format!("{cut}…")
@@ -85,6 +86,13 @@ fn list_unknown(v: &Value<Vec<String>>) -> Option<&Unresolved> {
 }
 
 pub(crate) fn check(ctx: &RuleContext<'_>, out: &mut Vec<Diag>) {
+    for n in &ctx.model.unevaluated {
+        out.push(
+            Diag::new(n.span, n.message.clone()).help(
+                "trailcheck treats this value as unknown; rules that need it did not check it",
+            ),
+        );
+    }
     let mut found = Vec::new();
     for t in &ctx.model.trails {
         trail(t, &mut found);

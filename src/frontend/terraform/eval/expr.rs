@@ -6,45 +6,134 @@ use super::*;
 
 impl Ev<'_> {
     /// Instances from `count`/`for_each`: keys with the `count`/`each` bindings.
+    ///
+    /// A value Terraform rejects (a negative, fractional or non-number `count`, a
+    /// `for_each` that is not a map or set of strings) is a located input error and the
+    /// block is one representative instance of unknown count, so that its settings are
+    /// still checked. More than [`MAX_INSTANCES`] instances are reported and the first
+    /// ones expanded: enough for every rule that counts resources.
     pub(super) fn instance_keys(&self, body: &Body) -> (Vec<(InstKey, Bindings)>, Counted, bool) {
         if let Some(a) = body.get_attribute("count") {
-            return match self.eval(&a.value).ok().and_then(|v| v.as_num()) {
-                Some(n) => {
-                    let n = num_to_index(n.max(0.0)).unwrap_or(0).min(1000);
-                    let keys = (0..n)
-                        .map(|i| {
-                            let count =
-                                V::Map(BTreeMap::from([("index".into(), V::Num(i as f64))]));
-                            (InstKey::Index(i), vec![("count".into(), count)])
-                        })
-                        .collect();
-                    (keys, Counted::Count, false)
-                }
-                None => {
-                    let count = V::Map(BTreeMap::from([("index".into(), V::Unknown)]));
-                    (
-                        vec![(InstKey::Unknown, vec![("count".into(), count)])],
-                        Counted::Unknown,
-                        true,
-                    )
+            let span = span_of(self.file, a.value.span());
+            let unknown = || {
+                let count = V::Map(BTreeMap::from([("index".into(), V::Unknown)]));
+                (
+                    vec![(InstKey::Unknown, vec![("count".into(), count)])],
+                    Counted::Unknown,
+                    true,
+                )
+            };
+            let v = match self.eval(&a.value) {
+                Ok(v) if !v.has_unknown() => v,
+                _ => return unknown(),
+            };
+            let n = match (&v, v.as_num()) {
+                (V::Null, _) => Err("`count` is null; Terraform requires a whole number".into()),
+                (_, Some(n)) if !n.is_finite() => Err(format!(
+                    "`count` is {}; Terraform requires a whole number",
+                    fmt_num(n)
+                )),
+                (_, Some(n)) if n < 0.0 => Err(format!(
+                    "`count` is {}: it must not be negative (Terraform rejects this)",
+                    fmt_num(n)
+                )),
+                (_, Some(n)) if n.fract() != 0.0 => Err(format!(
+                    "`count` is {}: it must be a whole number (Terraform rejects this)",
+                    fmt_num(n)
+                )),
+                (_, Some(n)) => Ok(n),
+                (other, None) => Err(format!(
+                    "`count` is a {}, not a whole number (Terraform rejects this)",
+                    other.type_name()
+                )),
+            };
+            let n = match n {
+                Ok(n) => n,
+                Err(msg) => {
+                    limits::error(span, msg);
+                    return unknown();
                 }
             };
+            let counted = if n > MAX_INSTANCES as f64 {
+                limits::note(
+                    span,
+                    format!(
+                        "`count` is {}: trailcheck expands the first {MAX_INSTANCES} instances \
+                         and checks those; the number of instances is taken as unknown",
+                        fmt_num(n)
+                    ),
+                );
+                Counted::Unknown
+            } else {
+                Counted::Count
+            };
+            let n = num_to_index(n.min(MAX_INSTANCES as f64)).unwrap_or(0);
+            let keys = (0..n)
+                .map(|i| {
+                    let count = V::Map(BTreeMap::from([("index".into(), V::Num(i as f64))]));
+                    (InstKey::Index(i), vec![("count".into(), count)])
+                })
+                .collect();
+            return (keys, counted, false);
         }
         if let Some(a) = body.get_attribute("for_each") {
-            let items: Option<Vec<(String, V)>> = match self.eval(&a.value) {
-                Ok(V::Map(m)) => Some(m.into_iter().collect()),
-                Ok(V::List(l)) if !l.iter().any(V::has_unknown) => Some(
-                    l.into_iter()
-                        .filter_map(|v| v.to_str().map(|s| (s.clone(), V::Str(s))))
-                        .collect(),
-                ),
-                _ => None,
+            let span = span_of(self.file, a.value.span());
+            let items: Result<Option<Vec<(String, V)>>, String> = match self.eval(&a.value) {
+                Ok(V::Map(m)) => Ok(Some(m.into_iter().collect())),
+                Ok(V::List(l)) if !l.iter().any(V::has_unknown) => l
+                    .into_iter()
+                    .map(|v| match v {
+                        V::Str(s) => Ok((s.clone(), V::Str(s))),
+                        V::Num(_) | V::Bool(_) => {
+                            let s = v.to_str().unwrap_or_default();
+                            Ok((s.clone(), V::Str(s)))
+                        }
+                        other => Err(format!(
+                            "`for_each` has a {} element; Terraform requires a map or a set \
+                             of strings",
+                            other.type_name()
+                        )),
+                    })
+                    .collect::<Result<Vec<_>, _>>()
+                    .map(Some),
+                Ok(V::Null) => Err("`for_each` is null; Terraform requires a map or a set of \
+                                    strings"
+                    .into()),
+                Ok(v @ (V::Num(_) | V::Bool(_))) => Err(format!(
+                    "`for_each` is a {}; Terraform requires a map or a set of strings",
+                    v.type_name()
+                )),
+                Ok(V::Str(s)) if !s.contains(UNKNOWN_MARK) => Err("`for_each` is a string; \
+                                 Terraform requires a map or a set of strings"
+                    .into()),
+                _ => Ok(None),
+            };
+            let items = match items {
+                Ok(i) => i,
+                Err(msg) => {
+                    limits::error(span, msg);
+                    None
+                }
             };
             return match items {
                 Some(items) => {
+                    let counted = if items.len() > MAX_INSTANCES {
+                        limits::note(
+                            span,
+                            format!(
+                                "`for_each` has {} elements: trailcheck expands the first \
+                                 {MAX_INSTANCES} and checks those; the set of instances is \
+                                 taken as unknown",
+                                items.len()
+                            ),
+                        );
+                        Counted::Unknown
+                    } else {
+                        Counted::ForEach
+                    };
                     let keys = items
                         .into_iter()
-                        .take(1000)
+                        .take(MAX_INSTANCES)
                         .map(|(k, v)| {
                             let each = V::Map(BTreeMap::from([
                                 ("key".into(), V::Str(k.clone())),
@@ -53,7 +142,7 @@ impl Ev<'_> {
                             (InstKey::Key(k), vec![("each".into(), each)])
                         })
                         .collect();
-                    (keys, Counted::ForEach, false)
+                    (keys, counted, false)
                 }
                 None => {
                     let each = V::Map(BTreeMap::from([
@@ -172,7 +261,25 @@ impl Ev<'_> {
             .map(|(_, v)| v)
     }
 
+    /// Evaluates an expression within the evaluation budget: each call is a step, nests
+    /// one level deeper, and what it produces is counted.
     pub(crate) fn eval(&self, e: &Expression) -> EvResult {
+        let r = self.eval_counted(e);
+        if r.is_err() {
+            limits::note_if_spent(span_of(self.file, e.span()));
+        }
+        r
+    }
+
+    fn eval_counted(&self, e: &Expression) -> EvResult {
+        limits::step()?;
+        let _depth = limits::Depth::enter()?;
+        let v = self.eval_uncounted(e)?;
+        limits::charge(&v)?;
+        Ok(v)
+    }
+
+    fn eval_uncounted(&self, e: &Expression) -> EvResult {
         let v = match e {
             Expression::Null(_) => V::Null,
             Expression::Bool(b) => V::Bool(*b.value()),
@@ -430,45 +537,24 @@ impl Ev<'_> {
         match name {
             "try" => {
                 for a in &args {
-                    if let Ok(v) = self.eval(a) {
-                        return Ok(v);
+                    match self.eval(a) {
+                        Ok(v) => return Ok(v),
+                        // A spent budget is not an error `try` may hide.
+                        Err(e) if limits::is_spent() => return Err(e),
+                        Err(_) => {}
                     }
                 }
                 return Err("try: no argument succeeded".into());
             }
             "can" => {
-                return Ok(match args.first().map(|a| self.eval(a)) {
-                    Some(Ok(v)) if v.is_unknown() => V::Unknown,
-                    Some(Ok(_)) => V::Bool(true),
-                    _ => V::Bool(false),
-                });
+                return match args.first().map(|a| self.eval(a)) {
+                    Some(Ok(v)) if v.is_unknown() => Ok(V::Unknown),
+                    Some(Ok(_)) => Ok(V::Bool(true)),
+                    Some(Err(e)) if limits::is_spent() => Err(e),
+                    _ => Ok(V::Bool(false)),
+                };
             }
-            "templatefile" => {
-                let path = self.eval(args.first().ok_or("templatefile: path")?)?;
-                let vars = match args.get(1) {
-                    Some(a) => self.eval(a)?,
-                    None => V::Map(BTreeMap::new()),
-                };
-                let Some(path) = path.to_str().filter(|p| !p.contains(UNKNOWN_MARK)) else {
-                    return Ok(V::Unknown);
-                };
-                let text = functions::read_file(&self.inst.module.dir, &path)?;
-                let tpl = budget::run(budget::parse_budget_for(text.len()), move || {
-                    hcl_edit::parser::parse_template(&text).map_err(|e| e.message().to_string())
-                })
-                .map_err(|overrun| overrun.describe("template"))
-                .and_then(|parsed| parsed)
-                .map_err(|e| format!("templatefile: {e}"))?;
-                let mut ev = self.clone();
-                ev.vars = match vars {
-                    V::Map(m) => m.into_iter().collect(),
-                    _ => Vec::new(),
-                };
-                return Ok(V::Str(
-                    ev.template(&tpl)
-                        .unwrap_or_else(|_| UNKNOWN_MARK.to_string()),
-                ));
-            }
+            "templatefile" => return self.templatefile(f, &args),
             _ => {}
         }
         let mut vals = Vec::with_capacity(args.len());
@@ -482,7 +568,78 @@ impl Ev<'_> {
                 return Ok(V::Unknown);
             }
         }
-        functions::call(name, &vals, &self.inst.module.dir)
+        if functions::reads_files(name) {
+            let span = span_of(self.file, f.span());
+            return match functions::file_function(name, &vals, &self.files()) {
+                Ok(v) => Ok(v),
+                Err(functions::FileError::Refused(why)) => {
+                    limits::note(span, format!("`{name}` was not evaluated: {why}"));
+                    Ok(V::Unknown)
+                }
+                Err(functions::FileError::Invalid(e)) => Err(e),
+            };
+        }
+        functions::call(name, &vals)
+    }
+
+    /// Where relative paths of `file()` and friends lead: the root module's directory,
+    /// which is Terraform's working directory.
+    fn files(&self) -> functions::Files {
+        functions::Files {
+            base: self.inst.root_dir.clone(),
+            module_dir: self.inst.module.dir.clone(),
+            sandbox: limits::sandbox(),
+        }
+    }
+
+    /// `templatefile(path, vars)`: the template is read through the sandbox, parsed under
+    /// the parse budget and evaluated with only `vars` in scope. A template that includes
+    /// itself, directly or through others, or nests too deep, is unknown with a note.
+    fn templatefile(&self, f: &hcl_edit::expr::FuncCall, args: &[&Expression]) -> EvResult {
+        let span = span_of(self.file, f.span());
+        let path = self.eval(args.first().ok_or("templatefile: path")?)?;
+        let vars = match args.get(1) {
+            Some(a) => self.eval(a)?,
+            None => V::Map(BTreeMap::new()),
+        };
+        let Some(path) = path.to_str().filter(|p| !p.contains(UNKNOWN_MARK)) else {
+            return Ok(V::Unknown);
+        };
+        let files = self.files();
+        let refused = |why: String| {
+            limits::note(span, format!("`templatefile` was not evaluated: {why}"));
+            Ok(V::Unknown)
+        };
+        let canonical = match files.sandbox.resolve(&files.base, &files.module_dir, &path) {
+            Ok(c) => c,
+            Err(why) => return refused(why),
+        };
+        let _frame = match limits::TemplateFrame::enter(&canonical) {
+            Ok(f) => f,
+            Err(why) => return refused(why),
+        };
+        let text = match files.sandbox.read(&files.base, &files.module_dir, &path) {
+            Ok(t) => t,
+            Err(why) => return refused(why),
+        };
+        let tpl = match super::super::syntax::parse_template(text) {
+            Ok(t) => t,
+            Err(why) => return refused(format!("the template cannot be parsed: {why}")),
+        };
+        let mut ev = self.clone();
+        ev.vars = match vars {
+            V::Map(m) => m.into_iter().collect(),
+            _ => Vec::new(),
+        };
+        let out = match ev.template(&tpl) {
+            Ok(s) => V::Str(s),
+            Err(e) if limits::is_spent() => {
+                drop(tpl);
+                return Err(e);
+            }
+            Err(_) => V::Str(UNKNOWN_MARK.to_string()),
+        };
+        Ok(out)
     }
 
     /// Resolves a root identifier followed by traversal operators.
@@ -529,10 +686,16 @@ impl Ev<'_> {
                 self.apply(v, &ops[1..])
             }
             "path" => {
+                // As Terraform run in the root module's directory: `path.root` is `.`,
+                // `path.module` is relative to it, `path.cwd` is absolute. None depends on
+                // where trailcheck runs.
                 let v = match Self::attr_name(ops.first()) {
-                    Some("module") => V::Str(inst.module.dir.display().to_string()),
-                    Some("root") => V::Str(inst.root_dir.display().to_string()),
-                    Some("cwd") => V::Str(".".into()),
+                    Some("module") => V::Str(
+                        functions::relative_to(&inst.module.dir, &inst.root_dir)
+                            .unwrap_or_else(|| absolute_display(&inst.module.dir)),
+                    ),
+                    Some("root") => V::Str(".".into()),
+                    Some("cwd") => V::Str(absolute_display(&inst.root_dir)),
                     _ => V::Unknown,
                 };
                 self.apply(v, ops.get(1..).unwrap_or(&[]))
@@ -703,4 +866,18 @@ impl Ev<'_> {
             other => Err(format!("cannot index a {}", other.type_name())),
         }
     }
+}
+
+/// A directory as an absolute path (canonical when it exists).
+fn absolute_display(dir: &std::path::Path) -> String {
+    std::fs::canonicalize(dir)
+        .ok()
+        .or_else(|| {
+            std::env::current_dir()
+                .ok()
+                .map(|c| normalize(&c.join(dir)))
+        })
+        .unwrap_or_else(|| dir.to_path_buf())
+        .display()
+        .to_string()
 }

@@ -11,10 +11,10 @@ mod inputs;
 
 pub(crate) use inputs::root_variables;
 
+use super::budget as limits;
 use super::functions;
 use super::modules::{is_local_source, normalize, source_literal, Loader, Loc, Module};
-use super::value::{MAX_COLLECTION, MAX_STRING, V};
-use crate::frontend::budget;
+use super::value::{fmt_num, MAX_COLLECTION, MAX_STRING, V};
 use crate::model::iam::UNKNOWN_MARK;
 use crate::source::{SourceId, Span};
 use hcl_edit::expr::{BinaryOperator, Expression, ObjectKey, TraversalOperator, UnaryOperator};
@@ -29,6 +29,9 @@ use std::rc::Rc;
 /// Module nesting deeper than this is treated as opaque (guards against a module that
 /// calls itself).
 const MAX_MODULE_DEPTH: usize = 12;
+
+/// Instances of one `count`/`for_each` block that are expanded (more are reported).
+const MAX_INSTANCES: usize = 1000;
 
 type EvResult = Result<V, String>;
 
