@@ -49,6 +49,34 @@ pub const UNRESOLVED_REGION: &str = "(unresolved region)";
 /// The account label used when the deployment context names none.
 pub const THIS_ACCOUNT: &str = "this-account";
 
+/// Accounts the configuration does not name are one per deployment unit and provider
+/// credentials: `unit:<unit>` or `unit:<unit>|<credentials>`.
+pub const UNIT_ACCOUNT: &str = "unit:";
+
+/// The unknown account of one deployment unit and provider credentials.
+#[must_use]
+pub fn unit_account(unit: &str, scope: &str) -> String {
+    if scope.is_empty() {
+        format!("{UNIT_ACCOUNT}{unit}")
+    } else {
+        format!("{UNIT_ACCOUNT}{unit}|{scope}")
+    }
+}
+
+/// Whether an account is not named by the configuration (so not an organization member
+/// nor a management account as far as trailcheck knows).
+#[must_use]
+pub fn is_unknown_account(account: &str) -> bool {
+    account == THIS_ACCOUNT || account.starts_with(UNIT_ACCOUNT)
+}
+
+/// The (unit, credentials) of an unknown unit account.
+#[must_use]
+pub fn unit_of_account(account: &str) -> Option<(&str, &str)> {
+    let rest = account.strip_prefix(UNIT_ACCOUNT)?;
+    Some(rest.split_once('|').unwrap_or((rest, "")))
+}
+
 /// Where the declared resources deploy and what the organization looks like.
 #[derive(Debug, Clone, Serialize)]
 pub struct Context {
@@ -60,6 +88,17 @@ pub struct Context {
     /// Members of the organization (all accounts but none when there is no organization).
     pub org_accounts: Vec<String>,
     pub regions: Vec<Region>,
+    /// Enabled regions per account when they are inferred (no config lists them): the
+    /// home regions of the account's own trails.
+    #[serde(skip_serializing_if = "std::collections::BTreeMap::is_empty")]
+    pub account_regions: std::collections::BTreeMap<String, Vec<Region>>,
+    /// Whether the accounts came from the configuration (unplaced resources then go to the
+    /// first of them); otherwise each deployment unit is an unknown account of its own.
+    #[serde(skip)]
+    pub configured_accounts: bool,
+    /// Whether the enabled regions are inferred from the trails' home regions.
+    #[serde(skip)]
+    pub regions_inferred: bool,
     /// What the model assumed because the configuration did not say.
     pub assumptions: Vec<String>,
     #[serde(skip)]
@@ -127,17 +166,15 @@ impl Context {
                     v.push(Region::new(UNRESOLVED_REGION));
                 }
                 assumptions.push(format!(
-                    "no .trailcheck.yaml: one account, and as enabled regions only the trails' home regions ({})",
+                    "no .trailcheck.yaml: as enabled regions of each account only the home regions of its trails ({})",
                     v.iter().map(Region::as_str).collect::<Vec<_>>().join(", ")
                 ));
                 v
             }
         };
-        if accounts.is_empty() {
-            if config.is_some() {
-                assumptions.push("no accounts configured: every resource is in one account".into());
-            }
-            accounts.push(THIS_ACCOUNT.to_owned());
+        let configured_accounts = !accounts.is_empty();
+        if !configured_accounts {
+            assumptions.push("no accounts configured: each Terraform root module and CloudFormation template is an account of its own, and inside a root each provider configuration with other credentials (`profile`, `assume_role`, `allowed_account_ids`) is another; map them to accounts with `deployments` in .trailcheck.yaml".into());
         }
         Context {
             accounts,
@@ -146,9 +183,20 @@ impl Context {
             org_id: org.and_then(|o| o.id.clone()),
             org_accounts,
             regions,
+            account_regions: std::collections::BTreeMap::new(),
+            configured_accounts,
+            regions_inferred: explicit_regions.is_none() && config.is_none(),
             assumptions,
             deployments,
         }
+    }
+
+    /// The enabled regions of an account.
+    #[must_use]
+    pub fn regions_of(&self, account: &str) -> &[Region] {
+        self.account_regions
+            .get(account)
+            .map_or(self.regions.as_slice(), Vec::as_slice)
     }
 
     /// The deployment (account, region) of a file, from the first matching path glob.
@@ -166,6 +214,8 @@ impl Context {
 #[derive(Debug, Clone, Serialize)]
 pub struct Sink {
     pub address: String,
+    /// The deployment unit (root module directory or template) it is declared in.
+    pub unit: String,
     pub is_trail: bool,
     /// Index into `model.trails` or `model.event_data_stores`.
     pub index: usize,
@@ -178,7 +228,14 @@ pub struct Sink {
 }
 
 /// Whether a sink's scope covers (account, region, class), before selectors.
-fn scope(ctx: &Context, s: &Sink, account: &str, region: &Region, class: &EventClass) -> Capture {
+fn scope(
+    ctx: &Context,
+    s: &Sink,
+    account: &str,
+    region: &Region,
+    class: &EventClass,
+    as_member: bool,
+) -> Capture {
     let mut out = Capture::Full;
     match &s.logging {
         Value::Unknown(_) => out = Capture::Unknown,
@@ -187,7 +244,7 @@ fn scope(ctx: &Context, s: &Sink, account: &str, region: &Region, class: &EventC
     }
     let account_ok =
         s.account == account || (s.organization && ctx.org_accounts.iter().any(|a| a == account));
-    if !account_ok {
+    if !account_ok && !(as_member && s.organization) {
         return Capture::None;
     }
     let multi = match &s.multi_region {
@@ -229,7 +286,36 @@ pub fn captures(
     region: &Region,
     class: &EventClass,
 ) -> Capture {
-    let sc = scope(ctx, s, account, region, class);
+    captures_in(model, ctx, s, account, region, class, false)
+}
+
+/// What an organization trail would capture of an account if the account were a member
+/// of its organization (coverage claims credit organization trails of other units).
+#[must_use]
+pub fn captures_as_member(
+    model: &Model,
+    ctx: &Context,
+    s: &Sink,
+    account: &str,
+    region: &Region,
+    class: &EventClass,
+) -> Capture {
+    if !s.organization {
+        return Capture::None;
+    }
+    captures_in(model, ctx, s, account, region, class, true)
+}
+
+fn captures_in(
+    model: &Model,
+    ctx: &Context,
+    s: &Sink,
+    account: &str,
+    region: &Region,
+    class: &EventClass,
+    as_member: bool,
+) -> Capture {
+    let sc = scope(ctx, s, account, region, class, as_member);
     if sc == Capture::None {
         return sc;
     }
@@ -357,19 +443,24 @@ impl Simulation {
 /// Runs the simulation.
 #[must_use]
 pub fn run(model: &Model, sources: &SourceMap, ctx: Context) -> Simulation {
+    let mut ctx = ctx;
     let mut sinks = Vec::new();
-    let default_account = ctx
-        .accounts
-        .first()
-        .cloned()
-        .unwrap_or_else(|| THIS_ACCOUNT.to_owned());
+    let default_account = ctx.accounts.first().cloned();
+    // A resource's account: the configuration's for its file (or, when the configuration
+    // lists accounts, its first), else the unknown account of its unit and credentials.
+    let account_of = |o: &crate::model::Origin, placed: Option<String>| {
+        placed
+            .or_else(|| default_account.clone())
+            .unwrap_or_else(|| unit_account(&o.unit, &o.account_scope))
+    };
     for (i, t) in model.trails.iter().enumerate() {
         let (account, region) = ctx.deployment_of(&path_of(sources, t.origin.span));
         sinks.push(Sink {
             address: t.origin.address.clone(),
+            unit: t.origin.unit.clone(),
             is_trail: true,
             index: i,
-            account: account.unwrap_or_else(|| default_account.clone()),
+            account: account_of(&t.origin, account),
             home_region: t.region.get().cloned().or(region),
             multi_region: t.is_multi_region_trail.clone(),
             organization: t.is_organization_trail.is_true(),
@@ -381,15 +472,50 @@ pub fn run(model: &Model, sources: &SourceMap, ctx: Context) -> Simulation {
         let (account, region) = ctx.deployment_of(&path_of(sources, e.origin.span));
         sinks.push(Sink {
             address: e.origin.address.clone(),
+            unit: e.origin.unit.clone(),
             is_trail: false,
             index: i,
-            account: account.unwrap_or_else(|| default_account.clone()),
+            account: account_of(&e.origin, account),
             home_region: e.region.get().cloned().or(region),
             multi_region: e.multi_region_enabled.clone(),
             organization: e.organization_enabled.is_true(),
             logging: Value::Defaulted(true),
             include_global: e.multi_region_enabled.clone(),
         });
+    }
+    for s in &sinks {
+        if !ctx.accounts.contains(&s.account) {
+            ctx.accounts.push(s.account.clone());
+        }
+    }
+    if ctx.accounts.is_empty() {
+        ctx.accounts.push(THIS_ACCOUNT.to_owned());
+    }
+    // Inferred regions are per account: one unit's trail in eu-west-1 says nothing about
+    // the regions another unit's account uses.
+    if ctx.accounts.len() > 1 {
+        if ctx.regions_inferred {
+            for account in &ctx.accounts {
+                let mut v: Vec<Region> = sinks
+                    .iter()
+                    .filter(|s| &s.account == account)
+                    .filter_map(|s| s.home_region.clone())
+                    .collect();
+                v.sort();
+                v.dedup();
+                if v.is_empty() {
+                    v.push(Region::new(UNRESOLVED_REGION));
+                }
+                ctx.account_regions.insert(account.clone(), v);
+            }
+        }
+    }
+    let orgs: Vec<&Sink> = sinks.iter().filter(|s| s.organization).collect();
+    if ctx.org_accounts.is_empty() && !orgs.is_empty() && ctx.accounts.len() > 1 {
+        ctx.assumptions.push(format!(
+            "organization trails ({}) are credited as covering the accounts of the other units for coverage questions only (they cover every member account); duplicates and paid copies are counted only within one account",
+            orgs.iter().map(|s| format!("`{}`", s.address)).collect::<Vec<_>>().join(", ")
+        ));
     }
     let classes = classes::all();
     let mut cells = Vec::new();
@@ -399,7 +525,7 @@ pub fn run(model: &Model, sources: &SourceMap, ctx: Context) -> Simulation {
             let regions: Vec<&Region> = if class.global {
                 vec![&us_east_1]
             } else {
-                ctx.regions.iter().collect()
+                ctx.regions_of(account).iter().collect()
             };
             for region in regions {
                 let captured: Vec<(usize, Capture)> = sinks

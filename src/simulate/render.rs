@@ -39,7 +39,7 @@ fn mark(name: &str, c: Capture) -> String {
 pub fn matrix(sim: &Simulation) -> (Vec<&'static str>, Vec<Row>) {
     let mut rows = Vec::new();
     for account in &sim.context.accounts {
-        for region in &sim.context.regions {
+        for region in sim.context.regions_of(account) {
             let cells = COLUMNS
                 .iter()
                 .map(|col| {

@@ -106,7 +106,8 @@ fn evaluate_root(root: &Arc<Module>, loader: &Loader<'_>, opts: &TfOptions) -> M
     let mut errors = Vec::new();
     let vars = eval::root_variables(root, loader, &opts.var_files, &opts.vars, &mut errors);
     let providers: HashMap<String, value::V> = eval::own_providers(root, loader, &vars);
-    let inst = Rc::new(eval::Instance::new(
+    let scopes = eval::own_provider_scopes(root, loader, &vars);
+    let mut inst = eval::Instance::new(
         String::new(),
         Arc::clone(root),
         root.dir.clone(),
@@ -115,7 +116,9 @@ fn evaluate_root(root: &Arc<Module>, loader: &Loader<'_>, opts: &TfOptions) -> M
         vars,
         providers,
         false,
-    ));
+    );
+    inst.scopes = scopes;
+    let inst = Rc::new(inst);
     let mut resources = Vec::new();
     inst.collect(loader, &mut resources, &inst);
     let text = |span: Span| -> String { loader.sources.text(span) };
@@ -128,7 +131,9 @@ fn evaluate_root(root: &Arc<Module>, loader: &Loader<'_>, opts: &TfOptions) -> M
     model.input_errors.extend(loader.errors());
     // While the syntax trees are at hand: the suppression comments of every file parsed.
     model.suppressions.extend(loader.suppressions());
+    model.via.extend(loader.via());
     model::link::link(&mut model);
+    model.set_unit(&root.dir.to_string_lossy());
     model
 }
 

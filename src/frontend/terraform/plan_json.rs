@@ -369,10 +369,12 @@ pub(crate) fn load(
             }],
             conditional: false,
             region,
+            scope: String::new(),
             value: V::Null,
         };
         lower.resource(&res, &mut model);
     }
     model::link::link(&mut model);
+    model.set_unit(&f.path.to_string_lossy());
     model
 }
