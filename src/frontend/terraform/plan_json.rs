@@ -375,6 +375,11 @@ pub(crate) fn load(
         lower.resource(&res, &mut model);
     }
     model::link::link(&mut model);
-    model.set_unit(&f.path.to_string_lossy());
+    // A plan is the plan of the root module in its directory: the same deployment unit.
+    let dir = match f.path.parent() {
+        Some(d) if !d.as_os_str().is_empty() => d.to_path_buf(),
+        _ => std::path::PathBuf::from("."),
+    };
+    model.set_unit(&dir.to_string_lossy());
     model
 }
