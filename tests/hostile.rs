@@ -181,12 +181,10 @@ fn findings_of(out: &std::process::Output) -> Vec<serde_json::Value> {
 /// The trail of [`GOOD`], checked beside the hostile files, keeps its finding.
 fn assert_good_file_checked(findings: &[serde_json::Value]) {
     assert!(
-        findings
-            .iter()
-            .any(|f| f["resource"]
-                .as_str()
-                .is_some_and(|r| r.ends_with("aws_cloudtrail.good"))
-                && f["rule"] == "trail-single-region"),
+        findings.iter().any(|f| f["resource"]
+            .as_str()
+            .is_some_and(|r| r.ends_with("aws_cloudtrail.good"))
+            && f["rule"] == "trail-single-region"),
         "the good file lost its findings"
     );
 }

@@ -159,7 +159,7 @@ fn an_organization_trail_of_another_unit_is_credited_for_coverage_only() {
         .context
         .assumptions
         .iter()
-        .any(|x| x.contains("credited")));
+        .any(|x| x.contains("credit the trails of the other units")));
 }
 
 #[test]
@@ -187,12 +187,18 @@ fn findings_from_module_inputs_point_at_the_caller() {
         .find(|f| f.rule.name == "log-file-validation-disabled")
         .expect("finding");
     let file = a.sources.get(f.primary.source).unwrap();
-    assert!(file.path.ends_with("live/main.tf"), "{}", file.path.display());
+    assert!(
+        file.path.ends_with("live/main.tf"),
+        "{}",
+        file.path.display()
+    );
     assert_eq!(file.slice(f.primary), "false");
-    assert!(f
-        .secondary
-        .iter()
-        .any(|(s, _)| a.sources.get(s.source).unwrap().path.ends_with("inner/main.tf")));
+    assert!(f.secondary.iter().any(|(s, _)| a
+        .sources
+        .get(s.source)
+        .unwrap()
+        .path
+        .ends_with("inner/main.tf")));
 }
 
 /// `check examples/x` from the repository root and `check .` inside examples/x find the

@@ -52,9 +52,9 @@ const NAMES: &[(&str, &str)] = &[
 pub fn is_cloudformation(resource: Option<&str>) -> bool {
     // With several deployment units the address starts with its unit: `t.yaml: Trail`.
     let local = |r: &str| r.rsplit_once(": ").map_or(r, |(_, a)| a).to_owned();
-    resource.map(local).is_some_and(|r| {
-        !r.is_empty() && r.chars().all(|c| c.is_ascii_alphanumeric())
-    })
+    resource
+        .map(local)
+        .is_some_and(|r| !r.is_empty() && r.chars().all(|c| c.is_ascii_alphanumeric()))
 }
 
 /// Rewrites Terraform names in backticks (`name` and `name = value`) to CloudFormation's.

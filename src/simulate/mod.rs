@@ -244,7 +244,7 @@ fn scope(
     }
     let account_ok =
         s.account == account || (s.organization && ctx.org_accounts.iter().any(|a| a == account));
-    if !account_ok && !(as_member && s.organization) {
+    if !account_ok && !as_member {
         return Capture::None;
     }
     let multi = match &s.multi_region {
@@ -289,8 +289,9 @@ pub fn captures(
     captures_in(model, ctx, s, account, region, class, false)
 }
 
-/// What an organization trail would capture of an account if the account were a member
-/// of its organization (coverage claims credit organization trails of other units).
+/// What a sink of another account would capture of `account` if it covered that account
+/// (an organization trail, or a trail of another unit that may be in the same account):
+/// coverage claims credit it, nothing else does.
 #[must_use]
 pub fn captures_as_member(
     model: &Model,
@@ -300,9 +301,6 @@ pub fn captures_as_member(
     region: &Region,
     class: &EventClass,
 ) -> Capture {
-    if !s.organization {
-        return Capture::None;
-    }
     captures_in(model, ctx, s, account, region, class, true)
 }
 
@@ -493,29 +491,23 @@ pub fn run(model: &Model, sources: &SourceMap, ctx: Context) -> Simulation {
     }
     // Inferred regions are per account: one unit's trail in eu-west-1 says nothing about
     // the regions another unit's account uses.
-    if ctx.accounts.len() > 1 {
-        if ctx.regions_inferred {
-            for account in &ctx.accounts {
-                let mut v: Vec<Region> = sinks
-                    .iter()
-                    .filter(|s| &s.account == account)
-                    .filter_map(|s| s.home_region.clone())
-                    .collect();
-                v.sort();
-                v.dedup();
-                if v.is_empty() {
-                    v.push(Region::new(UNRESOLVED_REGION));
-                }
-                ctx.account_regions.insert(account.clone(), v);
+    if ctx.accounts.len() > 1 && ctx.regions_inferred {
+        for account in &ctx.accounts {
+            let mut v: Vec<Region> = sinks
+                .iter()
+                .filter(|s| &s.account == account)
+                .filter_map(|s| s.home_region.clone())
+                .collect();
+            v.sort();
+            v.dedup();
+            if v.is_empty() {
+                v.push(Region::new(UNRESOLVED_REGION));
             }
+            ctx.account_regions.insert(account.clone(), v);
         }
     }
-    let orgs: Vec<&Sink> = sinks.iter().filter(|s| s.organization).collect();
-    if ctx.org_accounts.is_empty() && !orgs.is_empty() && ctx.accounts.len() > 1 {
-        ctx.assumptions.push(format!(
-            "organization trails ({}) are credited as covering the accounts of the other units for coverage questions only (they cover every member account); duplicates and paid copies are counted only within one account",
-            orgs.iter().map(|s| format!("`{}`", s.address)).collect::<Vec<_>>().join(", ")
-        ));
+    if ctx.org_accounts.is_empty() && !ctx.configured_accounts && ctx.accounts.len() > 1 {
+        ctx.assumptions.push("coverage questions (is a region, are global or S3 data events captured?) credit the trails of the other units, which may be in the same account, and organization trails, which cover every member account; duplicates, paid copies and quotas count only trails of one account".into());
     }
     let classes = classes::all();
     let mut cells = Vec::new();

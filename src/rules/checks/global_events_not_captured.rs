@@ -1,7 +1,9 @@
 //! `global-events-not-captured`: no trail of an account delivers global service events
 //! (IAM, STS, CloudFront, console sign-in: recorded in us-east-1).
 
-use super::model_common::{account_label, any_capture, any_org_credit, sinks_covering, span_of, trail};
+use super::model_common::{
+    account_label, any_capture, any_org_credit, sinks_covering, span_of, trail,
+};
 use crate::rules::{Diag, RuleContext};
 
 pub(crate) fn check(ctx: &RuleContext<'_>, out: &mut Vec<Diag>) {

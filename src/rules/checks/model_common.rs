@@ -29,10 +29,15 @@ pub(crate) fn account_label(account: &str) -> String {
     }
     match unit_of_account(account) {
         Some((unit, scope)) => {
-            if is_template(unit) {
+            if unit.ends_with(".json") {
+                // A CloudFormation template or a Terraform plan: one deployment either way.
+                format!("the account of `{unit}` (one deployment)")
+            } else if is_template(unit) {
                 format!("the account of template `{unit}` (one stack)")
             } else if scope.is_empty() {
-                format!("the account of root module `{unit}` (one state, default provider credentials)")
+                format!(
+                    "the account of root module `{unit}` (one state, default provider credentials)"
+                )
             } else {
                 format!("the account of root module `{unit}` with provider credentials `{scope}`")
             }
@@ -42,14 +47,16 @@ pub(crate) fn account_label(account: &str) -> String {
 }
 
 fn is_template(unit: &str) -> bool {
-    [".yaml", ".yml", ".json", ".template"]
+    [".yaml", ".yml", ".template"]
         .iter()
         .any(|e| unit.ends_with(e))
 }
 
-/// An organization trail declared in another account of the checkout that would capture
-/// `class` in `account` and `region` if the account is a member of its organization (no
-/// organization configured, so membership is unknown): coverage claims credit it.
+/// A trail of another account of the checkout that may fill a gap of `account`: an
+/// absence can only be claimed when nothing in the checkout could fill it. Without an
+/// organization in the configuration, an organization trail may cover every account, and
+/// a trail of another unknown account (another unit) may be in the same account. Only
+/// coverage claims use this; duplicates, paid copies and quotas never do.
 pub(crate) fn org_credit(
     ctx: &RuleContext<'_>,
     account: &str,
@@ -62,8 +69,8 @@ pub(crate) fn org_credit(
     }
     let c = sim.classes.get(class)?;
     sim.sinks.iter().enumerate().find_map(|(i, s)| {
-        (s.organization
-            && s.account != account
+        (s.account != account
+            && (s.organization || is_unknown_account(&s.account))
             && crate::simulate::captures_as_member(ctx.model, &sim.context, s, account, region, c)
                 != Capture::None)
             .then_some(i)

@@ -1,7 +1,9 @@
 //! `region-not-covered`: an enabled region of an account where no logging trail captures
 //! management events.
 
-use super::model_common::{account_label, any_capture, any_org_credit, list, sinks_covering, span_of};
+use super::model_common::{
+    account_label, any_capture, any_org_credit, list, sinks_covering, span_of,
+};
 use crate::rules::{Diag, RuleContext};
 
 pub(crate) fn check(ctx: &RuleContext<'_>, out: &mut Vec<Diag>) {

@@ -1,7 +1,9 @@
 //! `s3-data-events-not-logged`: no trail logs S3 object-level write (and, separately,
 //! read) events for all buckets.
 
-use super::model_common::{account_label, any_capture, any_org_credit, list, sinks_covering, span_of};
+use super::model_common::{
+    account_label, any_capture, any_org_credit, list, sinks_covering, span_of,
+};
 use crate::rules::{Diag, RuleContext};
 
 pub(crate) fn check(ctx: &RuleContext<'_>, out: &mut Vec<Diag>) {

@@ -464,7 +464,10 @@ impl Instance {
             let Some(var) = expr_text(&a.value).strip_prefix("var.").map(str::to_owned) else {
                 continue;
             };
-            if !var.chars().all(|c| c.is_alphanumeric() || c == '_' || c == '-') {
+            if !var
+                .chars()
+                .all(|c| c.is_alphanumeric() || c == '_' || c == '-')
+            {
                 continue;
             }
             if let Some(&caller) = self.inputs.get(&var) {
@@ -558,10 +561,10 @@ impl Instance {
         let module = std::sync::Arc::clone(&self.module);
         let block = module.block(loc)?;
         let file = self.file_id(loc);
-        let at = block
-            .body
-            .get_attribute("source")
-            .map_or_else(|| header_span(file, block), |a| span_of(file, a.value.span()));
+        let at = block.body.get_attribute("source").map_or_else(
+            || header_span(file, block),
+            |a| span_of(file, a.value.span()),
+        );
         let dir = self.call_dir(block, name)?;
         if self.dirs.contains(&dir) {
             loader.note_error(
