@@ -179,6 +179,23 @@ fn a_module_that_contains_itself_is_a_located_finding() {
 }
 
 #[test]
+fn modules_nested_beyond_the_limit_are_a_located_finding() {
+    let a = check(Path::new("fixtures/units/deep_chain"));
+    let deep: Vec<_> = a
+        .findings
+        .iter()
+        .filter(|f| f.rule.name == "parse-error" && f.message.contains("beyond trailcheck's limit"))
+        .collect();
+    assert_eq!(deep.len(), 1, "{}", render(&a));
+    let file = a.sources.get(deep[0].primary.source).unwrap();
+    assert!(
+        file.path.ends_with("m12/main.tf"),
+        "{}",
+        file.path.display()
+    );
+}
+
+#[test]
 fn findings_from_module_inputs_point_at_the_caller() {
     let a = check(Path::new("fixtures/units/passthrough"));
     let f = a

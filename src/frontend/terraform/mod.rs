@@ -45,10 +45,15 @@ pub(crate) fn load(files: &[PathBuf], opts: &TfOptions, sources: SourceMap) -> (
         .collect();
     let mut by_dir: BTreeMap<PathBuf, Vec<PathBuf>> = BTreeMap::new();
     let mut called = HashSet::new();
+    let mut calls_of: HashMap<PathBuf, Vec<PathBuf>> = HashMap::new();
     for (p, _, _, calls) in &texts {
         let dir = modules::normalize(p.parent().unwrap_or_else(|| std::path::Path::new(".")));
-        by_dir.entry(dir).or_default().push(p.clone());
+        by_dir.entry(dir.clone()).or_default().push(p.clone());
         called.extend(calls.iter().cloned());
+        calls_of
+            .entry(dir)
+            .or_default()
+            .extend(calls.iter().cloned());
     }
     let dirs: Vec<PathBuf> = by_dir.keys().cloned().collect();
     let shared = Sources::new(sources, by_dir.into_iter().collect());
@@ -77,19 +82,25 @@ pub(crate) fn load(files: &[PathBuf], opts: &TfOptions, sources: SourceMap) -> (
     // Directories no root reached: a module whose only caller fails to load, or modules
     // that call each other in a cycle (no root at all). Evaluate them as roots too, so that
     // neither their trails nor their syntax errors are lost.
-    let orphans: Vec<&PathBuf> = dirs.iter().filter(|d| !seen_dirs.contains(*d)).collect();
-    let orphan_models: Vec<Model> = orphans
-        .par_iter()
-        .map(|d| {
-            let loader = Loader::new(&shared);
-            match loader.module(d) {
-                Some(m) => evaluate_root(&m, &loader, opts),
-                None => Model::default(),
-            }
-        })
+    // An orphan that another orphan reaches is evaluated once, inside it (the rest of a
+    // chain cut at the depth limit, the other half of a cycle): orphans no other orphan
+    // calls go first, and each skips what earlier ones reached.
+    let mut orphans: Vec<&PathBuf> = dirs.iter().filter(|d| !seen_dirs.contains(*d)).collect();
+    let orphan_set: HashSet<&PathBuf> = orphans.iter().copied().collect();
+    let called_by_orphan: HashSet<&PathBuf> = orphan_set
+        .iter()
+        .flat_map(|d| calls_of.get(*d).into_iter().flatten())
         .collect();
-    for m in orphan_models {
-        model.extend(m);
+    orphans.sort_by_key(|d| (called_by_orphan.contains(d), (*d).clone()));
+    for d in orphans {
+        if seen_dirs.contains(d) {
+            continue;
+        }
+        let loader = Loader::new(&shared);
+        if let Some(m) = loader.module(d) {
+            model.extend(evaluate_root(&m, &loader, opts));
+        }
+        seen_dirs.extend(loader.parsed_dirs());
     }
     // A module reached from several roots reports its parse errors once.
     let mut seen = HashSet::new();

@@ -570,7 +570,7 @@ impl Instance {
             loader.note_error(
                 at,
                 format!(
-                    "module `{}module.{name}` calls {}, which contains this call: a module cannot contain itself (Terraform rejects the cycle); its resources are not analysed",
+                    "module `{}module.{name}` calls {}, which contains this call: a module cannot contain itself (Terraform rejects the cycle), so the call is not followed",
                     self.prefix,
                     if dir == self.module.dir { "its own directory".to_owned() } else { format!("`{}`", dir.display()) }
                 ),
@@ -581,7 +581,7 @@ impl Instance {
             loader.note_error(
                 at,
                 format!(
-                    "module `{}module.{name}` is nested {} modules deep, beyond trailcheck's limit of {MAX_MODULE_DEPTH}: its resources are not analysed",
+                    "module `{}module.{name}` is nested {} modules deep, beyond trailcheck's limit of {MAX_MODULE_DEPTH}: the call is not followed, and the module directory is checked without its inputs",
                     self.prefix,
                     self.depth + 1
                 ),
