@@ -366,6 +366,9 @@ pub struct Simulation {
     /// Addresses declared by more than one sink (the same address in two root modules).
     #[serde(skip)]
     pub duplicate_addresses: std::collections::HashSet<String>,
+    /// The cells of each account, `cells[start..end]` (cells are built account by account).
+    #[serde(skip)]
+    pub account_cells: std::collections::HashMap<String, (usize, usize)>,
 }
 
 impl Simulation {
@@ -375,9 +378,18 @@ impl Simulation {
         account: &'a str,
         region: &'a Region,
     ) -> impl Iterator<Item = &'a Cell> + 'a {
-        self.cells
+        self.cells_of_account(account)
             .iter()
-            .filter(move |c| c.account == account && &c.region == region)
+            .filter(move |c| &c.region == region)
+    }
+
+    /// The cells of one account.
+    #[must_use]
+    pub fn cells_of_account(&self, account: &str) -> &[Cell] {
+        match self.account_cells.get(account) {
+            Some(&(start, end)) => self.cells.get(start..end).unwrap_or(&[]),
+            None => &[],
+        }
     }
 
     /// Sinks that belong to (are declared for) an account.
@@ -403,9 +415,9 @@ impl Simulation {
     /// The best capture of a class by a sink across the regions of an account.
     #[must_use]
     pub fn capture(&self, sink: usize, account: &str, region: &Region, class: usize) -> Capture {
-        self.cells
+        self.cells_of_account(account)
             .iter()
-            .find(|c| c.account == account && &c.region == region && c.class == class)
+            .find(|c| &c.region == region && c.class == class)
             .and_then(|c| {
                 c.sinks
                     .iter()
@@ -428,7 +440,7 @@ impl Simulation {
     #[must_use]
     pub fn receives_global(&self, sink: usize) -> bool {
         let s = &self.sinks[sink];
-        self.cells.iter().any(|c| {
+        self.cells_of_account(&s.account).iter().any(|c| {
             self.classes[c.class].global
                 && c.sinks
                     .iter()
@@ -512,7 +524,18 @@ pub fn run(model: &Model, sources: &SourceMap, ctx: Context) -> Simulation {
     let classes = classes::all();
     let mut cells = Vec::new();
     let us_east_1 = Region::new("us-east-1");
+    let mut account_cells = std::collections::HashMap::new();
     for account in &ctx.accounts {
+        let start = cells.len();
+        // Only the account's own sinks and organization trails of its organization can
+        // capture anything in it: with one account per unit, checking every sink in every
+        // account would grow with the square of the checkout.
+        let member = ctx.org_accounts.iter().any(|a| a == account);
+        let candidates: Vec<(usize, &Sink)> = sinks
+            .iter()
+            .enumerate()
+            .filter(|(_, s)| &s.account == account || (s.organization && member))
+            .collect();
         for (ci, class) in classes.iter().enumerate() {
             let regions: Vec<&Region> = if class.global {
                 vec![&us_east_1]
@@ -520,10 +543,9 @@ pub fn run(model: &Model, sources: &SourceMap, ctx: Context) -> Simulation {
                 ctx.regions_of(account).iter().collect()
             };
             for region in regions {
-                let captured: Vec<(usize, Capture)> = sinks
+                let captured: Vec<(usize, Capture)> = candidates
                     .iter()
-                    .enumerate()
-                    .map(|(si, s)| (si, captures(model, &ctx, s, account, region, class)))
+                    .map(|&(si, s)| (si, captures(model, &ctx, s, account, region, class)))
                     .filter(|(_, c)| *c != Capture::None)
                     .collect();
                 cells.push(Cell {
@@ -534,6 +556,7 @@ pub fn run(model: &Model, sources: &SourceMap, ctx: Context) -> Simulation {
                 });
             }
         }
+        account_cells.insert(account.clone(), (start, cells.len()));
     }
     let mut seen = std::collections::HashSet::new();
     let duplicate_addresses = sinks
@@ -547,5 +570,6 @@ pub fn run(model: &Model, sources: &SourceMap, ctx: Context) -> Simulation {
         sinks,
         cells,
         duplicate_addresses,
+        account_cells,
     }
 }

@@ -76,9 +76,9 @@ pub fn matrix(sim: &Simulation) -> (Vec<&'static str>, Vec<Row>) {
             })
             .collect();
         for c in sim
-            .cells
+            .cells_of_account(account)
             .iter()
-            .filter(|c| &c.account == account && sim.classes[c.class].global)
+            .filter(|c| sim.classes[c.class].global)
         {
             let col = usize::from(!sim.classes[c.class].read_only);
             for (s, cap) in &c.sinks {

@@ -13,9 +13,9 @@ pub(crate) fn check(ctx: &RuleContext<'_>, out: &mut Vec<Diag>) {
     };
     for account in &sim.context.accounts {
         let Some(cell) = sim
-            .cells
+            .cells_of_account(account)
             .iter()
-            .find(|c| &c.account == account && c.class == class)
+            .find(|c| c.class == class)
         else {
             continue;
         };

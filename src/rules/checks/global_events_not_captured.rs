@@ -14,9 +14,9 @@ pub(crate) fn check(ctx: &RuleContext<'_>, out: &mut Vec<Diag>) {
             continue;
         }
         let cells: Vec<_> = sim
-            .cells
+            .cells_of_account(account)
             .iter()
-            .filter(|c| &c.account == account && sim.classes[c.class].global)
+            .filter(|c| sim.classes[c.class].global)
             .collect();
         let (captured, unknown) = any_capture(&cells, false);
         if captured || unknown || any_org_credit(ctx, account, &cells) {

@@ -20,9 +20,8 @@ pub(crate) fn check(ctx: &RuleContext<'_>, out: &mut Vec<Diag>) {
         }
         let mut regions = Vec::new();
         let mut org = None;
-        for c in sim.cells.iter().filter(|c| {
-            c.account == s.account
-                && sim.classes[c.class].category == crate::simulate::classes::Category::Management
+        for c in sim.cells_of_account(&s.account).iter().filter(|c| {
+            sim.classes[c.class].category == crate::simulate::classes::Category::Management
         }) {
             let mine = c
                 .sinks

@@ -461,16 +461,15 @@ impl Instance {
             let Some(a) = syntax.get_attribute(k) else {
                 continue;
             };
-            let Some(var) = expr_text(&a.value).strip_prefix("var.").map(str::to_owned) else {
+            // The value must come from this block, not from an override file.
+            let here = a
+                .value
+                .span()
+                .is_some_and(|r| r.start == span.start as usize && r.end == span.end as usize);
+            let Some(var) = var_ref(&a.value).filter(|_| here) else {
                 continue;
             };
-            if !var
-                .chars()
-                .all(|c| c.is_alphanumeric() || c == '_' || c == '-')
-            {
-                continue;
-            }
-            if let Some(&caller) = self.inputs.get(&var) {
+            if let Some(&caller) = self.inputs.get(var) {
                 let label = format!(
                     "passed to `var.{var}` of `{}`, used here",
                     self.prefix.trim_end_matches('.')
@@ -636,9 +635,7 @@ impl Instance {
                 let arg = block.body.get_attribute(vname);
                 if let Some(a) = arg {
                     // `x = var.x` passes the caller's own input on: point at its caller.
-                    let passed = expr_text(&a.value)
-                        .strip_prefix("var.")
-                        .and_then(|v| self.inputs.get(v).copied());
+                    let passed = var_ref(&a.value).and_then(|v| self.inputs.get(v).copied());
                     inputs.insert(
                         vname.clone(),
                         passed.unwrap_or_else(|| span_of(file, a.value.span())),
@@ -850,6 +847,23 @@ pub(crate) fn convert_to_declared(v: V, decl: Option<&Block>) -> V {
         ("number", V::Str(_)) => v.as_num().map_or(v, V::Num),
         ("string", V::Num(_) | V::Bool(_)) => v.to_str().map_or(v, V::Str),
         _ => v,
+    }
+}
+
+/// `NAME` when an expression is exactly `var.NAME`.
+fn var_ref(e: &Expression) -> Option<&str> {
+    let Expression::Traversal(t) = e else {
+        return None;
+    };
+    let Expression::Variable(root) = &t.expr else {
+        return None;
+    };
+    match t.operators.as_slice() {
+        [op] if root.as_str() == "var" => match op.value() {
+            TraversalOperator::GetAttr(name) => Some(name.as_str()),
+            _ => None,
+        },
+        _ => None,
     }
 }
 
