@@ -143,6 +143,7 @@ pub fn analyze(paths: &[PathBuf], opts: &Options) -> Result<Analysis, String> {
     model.extend(cfn);
     model.input_errors.extend(walk_errors);
     model.skipped_files.extend(skipped);
+    label_units(&mut model, paths);
     let profile = match &opts.profile {
         Some(p) => p.clone(),
         None => crate::simulate::cost::profile_from_config(config)?,
@@ -172,6 +173,36 @@ pub fn analyze(paths: &[PathBuf], opts: &Options) -> Result<Analysis, String> {
         costs,
         profile,
     })
+}
+
+/// Deployment units are labelled by their path relative to the checked directory (`.` for
+/// the directory itself); when the run has more than one, every address carries its unit,
+/// so that `aws_cloudtrail.this` of two roots stays two resources.
+fn label_units(model: &mut Model, paths: &[PathBuf]) {
+    let base: Option<PathBuf> = match paths {
+        [one] if one.is_dir() => Some(crate::frontend::terraform::modules::normalize(one)),
+        [one] => one
+            .parent()
+            .map(crate::frontend::terraform::modules::normalize),
+        _ => None,
+    };
+    model.relabel_units(|unit| {
+        let p = crate::frontend::terraform::modules::normalize(Path::new(unit));
+        let rel = match &base {
+            Some(b) if b.as_os_str() == "." && p.is_relative() => Some(p.clone()),
+            Some(b) => p.strip_prefix(b).ok().map(Path::to_path_buf),
+            None => None,
+        };
+        let shown = rel.unwrap_or(p);
+        if shown.as_os_str().is_empty() {
+            ".".to_owned()
+        } else {
+            shown.to_string_lossy().replace('\\', "/")
+        }
+    });
+    if model.units().len() > 1 {
+        model.qualify_addresses();
+    }
 }
 
 fn severity_threshold(f: FailOn) -> Severity {

@@ -36,6 +36,16 @@ pub struct Origin {
     /// Addresses this resource's attributes refer to, by attribute name.
     #[serde(skip)]
     pub refs: Vec<(String, String)>,
+    /// The deployment unit it belongs to: the Terraform root module directory or the
+    /// CloudFormation template (as Terraform state and CloudFormation stacks are). Front
+    /// ends set the path; `check` turns it into a label relative to the checked directory.
+    #[serde(skip_serializing_if = "String::is_empty")]
+    pub unit: String,
+    /// The credentials of the provider configuration it is created with, as written
+    /// (`profile = "audit"`, `assume_role.role_arn = ...`, `allowed_account_ids = ...`):
+    /// empty for the default credentials. Two scopes of one unit can be two accounts.
+    #[serde(skip_serializing_if = "String::is_empty")]
+    pub account_scope: String,
 }
 
 impl Origin {
@@ -389,6 +399,10 @@ pub struct Model {
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub unevaluated: Vec<InputError>,
     pub suppressions: Vec<Suppression>,
+    /// Values a module received from its caller: (the argument at the call, the module's
+    /// use of the variable, a label). Findings at the argument name the module's use.
+    #[serde(skip)]
+    pub via: Vec<(Span, Span, String)>,
     /// Companion resources (bucket policies, public access blocks, …) whose bucket/role/key
     /// is not in the repo, kept until linking attaches or drops them.
     #[serde(skip)]
@@ -430,6 +444,102 @@ impl Model {
         self.skipped_files.extend(other.skipped_files);
         self.unevaluated.extend(other.unevaluated);
         self.suppressions.extend(other.suppressions);
+        self.via.extend(other.via);
         self.pending.extend(other.pending);
+    }
+
+    /// Every origin of the model, mutably.
+    fn origins_mut(&mut self) -> impl Iterator<Item = &mut Origin> + '_ {
+        self.trails
+            .iter_mut()
+            .map(|x| &mut x.origin)
+            .chain(self.event_data_stores.iter_mut().map(|x| &mut x.origin))
+            .chain(self.buckets.iter_mut().map(|x| &mut x.origin))
+            .chain(self.kms_keys.iter_mut().map(|x| &mut x.origin))
+            .chain(self.log_groups.iter_mut().map(|x| &mut x.origin))
+            .chain(self.metric_filters.iter_mut().map(|x| &mut x.origin))
+            .chain(self.alarms.iter_mut().map(|x| &mut x.origin))
+            .chain(self.roles.iter_mut().map(|x| &mut x.origin))
+            .chain(self.topics.iter_mut().map(|x| &mut x.origin))
+    }
+
+    /// Sets the deployment unit of every resource (front ends, once per root or template).
+    pub fn set_unit(&mut self, unit: &str) {
+        for o in self.origins_mut() {
+            unit.clone_into(&mut o.unit);
+        }
+    }
+
+    /// Distinct deployment units, in model order.
+    #[must_use]
+    pub fn units(&self) -> Vec<String> {
+        let mut out: Vec<String> = Vec::new();
+        let origins = self
+            .trails
+            .iter()
+            .map(|x| &x.origin)
+            .chain(self.event_data_stores.iter().map(|x| &x.origin))
+            .chain(self.buckets.iter().map(|x| &x.origin))
+            .chain(self.kms_keys.iter().map(|x| &x.origin))
+            .chain(self.log_groups.iter().map(|x| &x.origin))
+            .chain(self.metric_filters.iter().map(|x| &x.origin))
+            .chain(self.alarms.iter().map(|x| &x.origin))
+            .chain(self.roles.iter().map(|x| &x.origin))
+            .chain(self.topics.iter().map(|x| &x.origin));
+        for o in origins {
+            if !out.contains(&o.unit) {
+                out.push(o.unit.clone());
+            }
+        }
+        out
+    }
+
+    /// Rewrites every unit through `label` (a path → its label relative to the checked
+    /// directory).
+    pub fn relabel_units(&mut self, label: impl Fn(&str) -> String) {
+        for o in self.origins_mut() {
+            o.unit = label(&o.unit);
+        }
+    }
+
+    /// Prefixes every address with its unit (`examples/complete: aws_cloudtrail.this`), so
+    /// that resources of different units never share an address. Run after linking (links
+    /// are within a unit).
+    pub fn qualify_addresses(&mut self) {
+        let q = |unit: &str, a: &str| format!("{unit}: {a}");
+        for o in self.origins_mut() {
+            o.address = q(&o.unit, &o.address);
+            let unit = o.unit.clone();
+            for (_, r) in &mut o.refs {
+                *r = q(&unit, r);
+            }
+        }
+        for b in &mut self.buckets {
+            let unit = b.origin.unit.clone();
+            for p in &mut b.policies {
+                p.address = q(&unit, &p.address);
+            }
+            if let Some(pab) = &mut b.public_access_block {
+                pab.address = q(&unit, &pab.address);
+            }
+        }
+        for k in &mut self.kms_keys {
+            let unit = k.origin.unit.clone();
+            if let Some(p) = &mut k.policy {
+                p.address = q(&unit, &p.address);
+            }
+        }
+        for r in &mut self.roles {
+            let unit = r.origin.unit.clone();
+            for p in &mut r.policies {
+                p.address = q(&unit, &p.address);
+            }
+        }
+        for t in &mut self.topics {
+            let unit = t.origin.unit.clone();
+            if let Some(p) = &mut t.policy {
+                p.address = q(&unit, &p.address);
+            }
+        }
     }
 }

@@ -326,6 +326,15 @@ pub fn run(ctx: &RuleContext<'_>, selection: &Selection) -> Vec<Finding> {
         ..*ctx
     };
     findings.extend(run_checks(&after, selection, true));
+    // A value passed into a module: the finding is at the caller's argument; show where
+    // the module uses it.
+    for f in &mut findings {
+        for (caller, used, label) in &ctx.model.via {
+            if *caller == f.primary && !f.secondary.iter().any(|(s, _)| s == used) {
+                f.secondary.push((*used, label.clone()));
+            }
+        }
+    }
     for f in &mut findings {
         if naming::is_cloudformation(f.resource.as_deref()) {
             f.message = naming::for_cloudformation(&f.message);

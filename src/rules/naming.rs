@@ -62,7 +62,11 @@ const NAMES: &[(&str, &str)] = &[
 /// Whether a finding's resource is a CloudFormation logical id.
 #[must_use]
 pub fn is_cloudformation(resource: Option<&str>) -> bool {
-    resource.is_some_and(|r| !r.is_empty() && r.chars().all(|c| c.is_ascii_alphanumeric()))
+    // With several deployment units the address starts with its unit: `t.yaml: Trail`.
+    let local = |r: &str| r.rsplit_once(": ").map_or(r, |(_, a)| a).to_owned();
+    resource
+        .map(local)
+        .is_some_and(|r| !r.is_empty() && r.chars().all(|c| c.is_ascii_alphanumeric()))
 }
 
 /// Rewrites Terraform names in backticks (`name` and `name = value`) to CloudFormation's.

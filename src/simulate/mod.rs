@@ -49,6 +49,34 @@ pub const UNRESOLVED_REGION: &str = "(unresolved region)";
 /// The account label used when the deployment context names none.
 pub const THIS_ACCOUNT: &str = "this-account";
 
+/// Accounts the configuration does not name are one per deployment unit and provider
+/// credentials: `unit:<unit>` or `unit:<unit>|<credentials>`.
+pub const UNIT_ACCOUNT: &str = "unit:";
+
+/// The unknown account of one deployment unit and provider credentials.
+#[must_use]
+pub fn unit_account(unit: &str, scope: &str) -> String {
+    if scope.is_empty() {
+        format!("{UNIT_ACCOUNT}{unit}")
+    } else {
+        format!("{UNIT_ACCOUNT}{unit}|{scope}")
+    }
+}
+
+/// Whether an account is not named by the configuration (so not an organization member
+/// nor a management account as far as trailcheck knows).
+#[must_use]
+pub fn is_unknown_account(account: &str) -> bool {
+    account == THIS_ACCOUNT || account.starts_with(UNIT_ACCOUNT)
+}
+
+/// The (unit, credentials) of an unknown unit account.
+#[must_use]
+pub fn unit_of_account(account: &str) -> Option<(&str, &str)> {
+    let rest = account.strip_prefix(UNIT_ACCOUNT)?;
+    Some(rest.split_once('|').unwrap_or((rest, "")))
+}
+
 /// Where the declared resources deploy and what the organization looks like.
 #[derive(Debug, Clone, Serialize)]
 pub struct Context {
@@ -60,6 +88,17 @@ pub struct Context {
     /// Members of the organization (all accounts but none when there is no organization).
     pub org_accounts: Vec<String>,
     pub regions: Vec<Region>,
+    /// Enabled regions per account when they are inferred (no config lists them): the
+    /// home regions of the account's own trails.
+    #[serde(skip_serializing_if = "std::collections::BTreeMap::is_empty")]
+    pub account_regions: std::collections::BTreeMap<String, Vec<Region>>,
+    /// Whether the accounts came from the configuration (unplaced resources then go to the
+    /// first of them); otherwise each deployment unit is an unknown account of its own.
+    #[serde(skip)]
+    pub configured_accounts: bool,
+    /// Whether the enabled regions are inferred from the trails' home regions.
+    #[serde(skip)]
+    pub regions_inferred: bool,
     /// What the model assumed because the configuration did not say.
     pub assumptions: Vec<String>,
     #[serde(skip)]
@@ -75,9 +114,8 @@ impl Context {
     pub fn new(config: Option<&Config>, model: &Model) -> Context {
         let mut assumptions = Vec::new();
         let mut accounts: Vec<String> = Vec::new();
-        let mut seen = std::collections::HashSet::new();
-        let mut push = |a: &str, accounts: &mut Vec<String>| {
-            if seen.insert(a.to_owned()) {
+        let push = |a: &str, accounts: &mut Vec<String>| {
+            if !accounts.iter().any(|x| x == a) {
                 accounts.push(a.to_owned());
             }
         };
@@ -131,17 +169,15 @@ impl Context {
                     v.push(Region::new(UNRESOLVED_REGION));
                 }
                 assumptions.push(format!(
-                    "no .trailcheck.yaml: one account, and as enabled regions only the trails' home regions ({})",
+                    "no .trailcheck.yaml: as enabled regions of each account only the home regions of its trails ({})",
                     v.iter().map(Region::as_str).collect::<Vec<_>>().join(", ")
                 ));
                 v
             }
         };
-        if accounts.is_empty() {
-            if config.is_some() {
-                assumptions.push("no accounts configured: every resource is in one account".into());
-            }
-            accounts.push(THIS_ACCOUNT.to_owned());
+        let configured_accounts = !accounts.is_empty();
+        if !configured_accounts {
+            assumptions.push("no accounts configured: each Terraform root module and CloudFormation template is an account of its own, and inside a root each provider configuration with other credentials (`profile`, `assume_role`, `allowed_account_ids`) is another; map them to accounts with `deployments` in .trailcheck.yaml".into());
         }
         Context {
             accounts,
@@ -151,6 +187,9 @@ impl Context {
             org_set: org_accounts.iter().cloned().collect(),
             org_accounts,
             regions,
+            account_regions: std::collections::BTreeMap::new(),
+            configured_accounts,
+            regions_inferred: explicit_regions.is_none() && config.is_none(),
             assumptions,
             deployments,
         }
@@ -169,6 +208,14 @@ impl Context {
         s.account == account || (s.organization && self.is_org_member(account))
     }
 
+    /// The enabled regions of an account.
+    #[must_use]
+    pub fn regions_of(&self, account: &str) -> &[Region] {
+        self.account_regions
+            .get(account)
+            .map_or(self.regions.as_slice(), Vec::as_slice)
+    }
+
     /// The deployment (account, region) of a file, from the first matching path glob.
     #[must_use]
     pub fn deployment_of(&self, path: &Path) -> (Option<String>, Option<Region>) {
@@ -184,6 +231,8 @@ impl Context {
 #[derive(Debug, Clone, Serialize)]
 pub struct Sink {
     pub address: String,
+    /// The deployment unit (root module directory or template) it is declared in.
+    pub unit: String,
     pub is_trail: bool,
     /// Index into `model.trails` or `model.event_data_stores`.
     pub index: usize,
@@ -196,14 +245,21 @@ pub struct Sink {
 }
 
 /// Whether a sink's scope covers (account, region, class), before selectors.
-fn scope(ctx: &Context, s: &Sink, account: &str, region: &Region, class: &EventClass) -> Capture {
+fn scope(
+    ctx: &Context,
+    s: &Sink,
+    account: &str,
+    region: &Region,
+    class: &EventClass,
+    as_member: bool,
+) -> Capture {
     let mut out = Capture::Full;
     match &s.logging {
         Value::Unknown(_) => out = Capture::Unknown,
         v if v.is_false() => return Capture::None,
         _ => {}
     }
-    if !ctx.covers(s, account) {
+    if !ctx.covers(s, account) && !as_member {
         return Capture::None;
     }
     let multi = match &s.multi_region {
@@ -245,7 +301,34 @@ pub fn captures(
     region: &Region,
     class: &EventClass,
 ) -> Capture {
-    let sc = scope(ctx, s, account, region, class);
+    captures_in(model, ctx, s, account, region, class, false)
+}
+
+/// What a sink of another account would capture of `account` if it covered that account
+/// (an organization trail, or a trail of another unit that may be in the same account):
+/// coverage claims credit it, nothing else does.
+#[must_use]
+pub fn captures_as_member(
+    model: &Model,
+    ctx: &Context,
+    s: &Sink,
+    account: &str,
+    region: &Region,
+    class: &EventClass,
+) -> Capture {
+    captures_in(model, ctx, s, account, region, class, true)
+}
+
+fn captures_in(
+    model: &Model,
+    ctx: &Context,
+    s: &Sink,
+    account: &str,
+    region: &Region,
+    class: &EventClass,
+    as_member: bool,
+) -> Capture {
+    let sc = scope(ctx, s, account, region, class, as_member);
     if sc == Capture::None {
         return sc;
     }
@@ -298,31 +381,30 @@ pub struct Simulation {
     /// Addresses declared by more than one sink (the same address in two root modules).
     #[serde(skip)]
     pub duplicate_addresses: std::collections::HashSet<String>,
-    /// The cells of each account: a contiguous range of `cells` (they are made account
-    /// by account), so that per-account questions do not scan every account's cells.
+    /// The cells of each account, `cells[start..end]` (cells are built account by account).
     #[serde(skip)]
-    by_account: std::collections::HashMap<String, std::ops::Range<usize>>,
+    pub account_cells: std::collections::HashMap<String, (usize, usize)>,
 }
 
 impl Simulation {
-    /// The cells of one account.
-    #[must_use]
-    pub fn account_cells(&self, account: &str) -> &[Cell] {
-        self.by_account
-            .get(account)
-            .and_then(|r| self.cells.get(r.clone()))
-            .unwrap_or(&[])
-    }
-
     /// The cells of one account and region.
     pub fn cells_of<'a>(
         &'a self,
         account: &'a str,
         region: &'a Region,
     ) -> impl Iterator<Item = &'a Cell> + 'a {
-        self.account_cells(account)
+        self.cells_of_account(account)
             .iter()
             .filter(move |c| &c.region == region)
+    }
+
+    /// The cells of one account.
+    #[must_use]
+    pub fn cells_of_account(&self, account: &str) -> &[Cell] {
+        match self.account_cells.get(account) {
+            Some(&(start, end)) => self.cells.get(start..end).unwrap_or(&[]),
+            None => &[],
+        }
     }
 
     /// Sinks that belong to (are declared for) an account.
@@ -348,7 +430,7 @@ impl Simulation {
     /// The best capture of a class by a sink across the regions of an account.
     #[must_use]
     pub fn capture(&self, sink: usize, account: &str, region: &Region, class: usize) -> Capture {
-        self.account_cells(account)
+        self.cells_of_account(account)
             .iter()
             .find(|c| &c.region == region && c.class == class)
             .and_then(|c| {
@@ -372,14 +454,13 @@ impl Simulation {
     /// Whether a sink receives global service events (trail flag and scope).
     #[must_use]
     pub fn receives_global(&self, sink: usize) -> bool {
-        let Some(s) = self.sinks.get(sink) else {
-            return false;
-        };
-        self.account_cells(&s.account).iter().any(|c| {
+        let s = &self.sinks[sink];
+        self.cells_of_account(&s.account).iter().any(|c| {
             self.classes[c.class].global
                 && c.sinks
                     .iter()
                     .any(|(x, cap)| *x == sink && *cap == Capture::Full)
+                && c.account == s.account
         })
     }
 }
@@ -387,19 +468,24 @@ impl Simulation {
 /// Runs the simulation.
 #[must_use]
 pub fn run(model: &Model, sources: &SourceMap, ctx: Context) -> Simulation {
+    let mut ctx = ctx;
     let mut sinks = Vec::new();
-    let default_account = ctx
-        .accounts
-        .first()
-        .cloned()
-        .unwrap_or_else(|| THIS_ACCOUNT.to_owned());
+    let default_account = ctx.accounts.first().cloned();
+    // A resource's account: the configuration's for its file (or, when the configuration
+    // lists accounts, its first), else the unknown account of its unit and credentials.
+    let account_of = |o: &crate::model::Origin, placed: Option<String>| {
+        placed
+            .or_else(|| default_account.clone())
+            .unwrap_or_else(|| unit_account(&o.unit, &o.account_scope))
+    };
     for (i, t) in model.trails.iter().enumerate() {
         let (account, region) = ctx.deployment_of(&path_of(sources, t.origin.span));
         sinks.push(Sink {
             address: t.origin.address.clone(),
+            unit: t.origin.unit.clone(),
             is_trail: true,
             index: i,
-            account: account.unwrap_or_else(|| default_account.clone()),
+            account: account_of(&t.origin, account),
             home_region: t.region.get().cloned().or(region),
             multi_region: t.is_multi_region_trail.clone(),
             organization: t.is_organization_trail.is_true(),
@@ -411,9 +497,10 @@ pub fn run(model: &Model, sources: &SourceMap, ctx: Context) -> Simulation {
         let (account, region) = ctx.deployment_of(&path_of(sources, e.origin.span));
         sinks.push(Sink {
             address: e.origin.address.clone(),
+            unit: e.origin.unit.clone(),
             is_trail: false,
             index: i,
-            account: account.unwrap_or_else(|| default_account.clone()),
+            account: account_of(&e.origin, account),
             home_region: e.region.get().cloned().or(region),
             multi_region: e.multi_region_enabled.clone(),
             organization: e.organization_enabled.is_true(),
@@ -421,23 +508,59 @@ pub fn run(model: &Model, sources: &SourceMap, ctx: Context) -> Simulation {
             include_global: e.multi_region_enabled.clone(),
         });
     }
+    for s in &sinks {
+        if !ctx.accounts.contains(&s.account) {
+            ctx.accounts.push(s.account.clone());
+        }
+    }
+    if ctx.accounts.is_empty() {
+        ctx.accounts.push(THIS_ACCOUNT.to_owned());
+    }
+    // Inferred regions are per account: one unit's trail in eu-west-1 says nothing about
+    // the regions another unit's account uses.
+    if ctx.accounts.len() > 1 && ctx.regions_inferred {
+        for account in &ctx.accounts {
+            let mut v: Vec<Region> = sinks
+                .iter()
+                .filter(|s| &s.account == account)
+                .filter_map(|s| s.home_region.clone())
+                .collect();
+            v.sort();
+            v.dedup();
+            if v.is_empty() {
+                v.push(Region::new(UNRESOLVED_REGION));
+            }
+            ctx.account_regions.insert(account.clone(), v);
+        }
+    }
+    if ctx.org_accounts.is_empty() && !ctx.configured_accounts && ctx.accounts.len() > 1 {
+        ctx.assumptions.push("coverage questions (is a region, are global or S3 data events captured?) credit the trails of the other units, which may be in the same account, and organization trails, which cover every member account; duplicates, paid copies and quotas count only trails of one account".into());
+    }
     let classes = classes::all();
     let mut cells = Vec::new();
-    let mut by_account = std::collections::HashMap::new();
     let us_east_1 = Region::new("us-east-1");
+    let mut account_cells = std::collections::HashMap::new();
     for account in &ctx.accounts {
-        let first = cells.len();
+        let start = cells.len();
+        // Only the account's own sinks and organization trails of its organization can
+        // capture anything in it: with one account per unit, checking every sink in every
+        // account would grow with the square of the checkout.
+        let member = ctx.is_org_member(account);
+        let candidates: Vec<(usize, &Sink)> = sinks
+            .iter()
+            .enumerate()
+            .filter(|(_, s)| &s.account == account || (s.organization && member))
+            .collect();
         for (ci, class) in classes.iter().enumerate() {
             let regions: Vec<&Region> = if class.global {
                 vec![&us_east_1]
             } else {
-                ctx.regions.iter().collect()
+                ctx.regions_of(account).iter().collect()
             };
             for region in regions {
-                let captured: Vec<(usize, Capture)> = sinks
+                let captured: Vec<(usize, Capture)> = candidates
                     .iter()
-                    .enumerate()
-                    .map(|(si, s)| (si, captures(model, &ctx, s, account, region, class)))
+                    .map(|&(si, s)| (si, captures(model, &ctx, s, account, region, class)))
                     .filter(|(_, c)| *c != Capture::None)
                     .collect();
                 cells.push(Cell {
@@ -448,7 +571,7 @@ pub fn run(model: &Model, sources: &SourceMap, ctx: Context) -> Simulation {
                 });
             }
         }
-        by_account.insert(account.clone(), first..cells.len());
+        account_cells.insert(account.clone(), (start, cells.len()));
     }
     let mut seen = std::collections::HashSet::new();
     let duplicate_addresses = sinks
@@ -462,6 +585,6 @@ pub fn run(model: &Model, sources: &SourceMap, ctx: Context) -> Simulation {
         sinks,
         cells,
         duplicate_addresses,
-        by_account,
+        account_cells,
     }
 }

@@ -39,7 +39,7 @@ fn mark(name: &str, c: Capture) -> String {
 pub fn matrix(sim: &Simulation) -> (Vec<&'static str>, Vec<Row>) {
     let mut rows = Vec::new();
     for account in &sim.context.accounts {
-        for region in &sim.context.regions {
+        for region in sim.context.regions_of(account) {
             let cells = COLUMNS
                 .iter()
                 .map(|col| {
@@ -76,7 +76,7 @@ pub fn matrix(sim: &Simulation) -> (Vec<&'static str>, Vec<Row>) {
             })
             .collect();
         for c in sim
-            .account_cells(account)
+            .cells_of_account(account)
             .iter()
             .filter(|c| sim.classes[c.class].global)
         {

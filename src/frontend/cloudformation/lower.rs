@@ -246,6 +246,8 @@ impl Lower<'_> {
         };
         Origin {
             address: r.id.to_owned(),
+            unit: String::new(),
+            account_scope: String::new(),
             span: r.header,
             conditional: r.conditional,
             refs: r

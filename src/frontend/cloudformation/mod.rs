@@ -431,6 +431,7 @@ fn template(f: &SourceFile, opts: &CfnOptions, deployments: &Deployments) -> Mod
         );
     }
     model::link::link(&mut model);
+    model.set_unit(&f.path.to_string_lossy());
     model
 }
 

@@ -174,6 +174,8 @@ impl Lower<'_> {
                 span: r.header,
                 conditional: r.conditional,
                 refs: inst.body.refs.clone(),
+                unit: String::new(),
+                account_scope: r.scope.clone(),
             };
             self.instance(r, &inst.body, origin, out);
         }

@@ -56,10 +56,15 @@ pub(crate) fn load(
         .collect();
     let mut by_dir: BTreeMap<PathBuf, Vec<PathBuf>> = BTreeMap::new();
     let mut called = HashSet::new();
+    let mut calls_of: HashMap<PathBuf, Vec<PathBuf>> = HashMap::new();
     for (p, _, _, calls) in &texts {
         let dir = modules::normalize(p.parent().unwrap_or_else(|| std::path::Path::new(".")));
-        by_dir.entry(dir).or_default().push(p.clone());
+        by_dir.entry(dir.clone()).or_default().push(p.clone());
         called.extend(calls.iter().cloned());
+        calls_of
+            .entry(dir)
+            .or_default()
+            .extend(calls.iter().cloned());
     }
     let dirs: Vec<PathBuf> = by_dir.keys().cloned().collect();
     let shared = Sources::new(sources, by_dir.into_iter().collect());
@@ -105,18 +110,30 @@ pub(crate) fn load(
     // Directories no root reached: a module whose only caller fails to load, or modules
     // that call each other in a cycle (no root at all). Evaluate them as roots too, so that
     // neither their trails nor their syntax errors are lost.
-    let orphans: Vec<&PathBuf> = dirs.iter().filter(|d| !seen_dirs.contains(*d)).collect();
+    // An orphan that another orphan reaches is evaluated once, inside it (the rest of a
+    // chain cut at the depth limit, the other half of a cycle): orphans no other orphan
+    // calls go first, and each skips what earlier ones reached.
+    let mut orphans: Vec<&PathBuf> = dirs.iter().filter(|d| !seen_dirs.contains(*d)).collect();
+    let orphan_set: HashSet<&PathBuf> = orphans.iter().copied().collect();
+    let called_by_orphan: HashSet<&PathBuf> = orphan_set
+        .iter()
+        .flat_map(|d| calls_of.get(*d).into_iter().flatten())
+        .collect();
+    orphans.sort_by_key(|d| (called_by_orphan.contains(d), (*d).clone()));
     let orphan_models = in_pool(&|| {
-        orphans
-            .par_iter()
-            .map(|d| {
-                let loader = Loader::new(&shared);
-                match loader.module(d) {
-                    Some(m) => (eval.root(&m, &loader), Vec::new()),
-                    None => (Model::default(), Vec::new()),
-                }
-            })
-            .collect()
+        let mut reached = seen_dirs.clone();
+        let mut out = Vec::new();
+        for d in &orphans {
+            if reached.contains(*d) {
+                continue;
+            }
+            let loader = Loader::new(&shared);
+            if let Some(m) = loader.module(d) {
+                out.push((eval.root(&m, &loader), Vec::new()));
+            }
+            reached.extend(loader.parsed_dirs());
+        }
+        out
     });
     for (m, _) in orphan_models {
         model.extend(m);
@@ -170,7 +187,8 @@ fn evaluate_root(root: &Arc<Module>, loader: &Loader<'_>, opts: &TfOptions) -> M
     let mut errors = Vec::new();
     let vars = eval::root_variables(root, loader, &opts.var_files, &opts.vars, &mut errors);
     let providers: HashMap<String, value::V> = eval::own_providers(root, loader, &vars);
-    let inst = Rc::new(eval::Instance::new(
+    let scopes = eval::own_provider_scopes(root, loader, &vars);
+    let mut inst = eval::Instance::new(
         String::new(),
         Arc::clone(root),
         root.dir.clone(),
@@ -179,7 +197,9 @@ fn evaluate_root(root: &Arc<Module>, loader: &Loader<'_>, opts: &TfOptions) -> M
         vars,
         providers,
         false,
-    ));
+    );
+    inst.scopes = scopes;
+    let inst = Rc::new(inst);
     let mut resources = Vec::new();
     inst.collect(loader, &mut resources, &inst);
     let text = |span: Span| -> String { loader.sources.text(span) };
@@ -192,7 +212,9 @@ fn evaluate_root(root: &Arc<Module>, loader: &Loader<'_>, opts: &TfOptions) -> M
     model.input_errors.extend(loader.errors());
     // While the syntax trees are at hand: the suppression comments of every file parsed.
     model.suppressions.extend(loader.suppressions());
+    model.via.extend(loader.via());
     model::link::link(&mut model);
+    model.set_unit(&root.dir.to_string_lossy());
     model
 }
 

@@ -151,8 +151,13 @@ pub(crate) fn normalize(p: &Path) -> PathBuf {
         match c {
             Component::CurDir => {}
             Component::ParentDir => {
-                if !out.pop() {
-                    out.push("..");
+                // `../..` stays `../..`: popping a `..` would turn it into the start.
+                match out.components().next_back() {
+                    None | Some(Component::ParentDir) => out.push(".."),
+                    Some(Component::RootDir | Component::Prefix(_)) => {}
+                    Some(_) => {
+                        out.pop();
+                    }
                 }
             }
             other => out.push(other.as_os_str()),
@@ -315,6 +320,10 @@ impl Sources {
 pub(crate) struct Loader<'s> {
     pub(crate) sources: &'s Sources,
     cache: Mutex<HashMap<PathBuf, Arc<Module>>>,
+    /// Problems found while evaluating (a module that contains itself, nesting too deep).
+    notes: Mutex<Vec<InputError>>,
+    /// Values passed into modules: (argument at the call, use in the module, label).
+    via: Mutex<Vec<(Span, Span, String)>>,
 }
 
 impl<'s> Loader<'s> {
@@ -322,7 +331,30 @@ impl<'s> Loader<'s> {
         Loader {
             sources,
             cache: Mutex::new(HashMap::new()),
+            notes: Mutex::new(Vec::new()),
+            via: Mutex::new(Vec::new()),
         }
+    }
+
+    /// Records a located problem of the evaluation.
+    pub(crate) fn note_error(&self, span: Span, message: String) {
+        if let Ok(mut n) = self.notes.lock() {
+            n.push(InputError { span, message });
+        }
+    }
+
+    /// Records that the value at `caller` is used at `used` inside a module.
+    pub(crate) fn note_via(&self, caller: Span, used: Span, label: String) {
+        if let Ok(mut v) = self.via.lock() {
+            if !v.iter().any(|(c, u, _)| *c == caller && *u == used) {
+                v.push((caller, used, label));
+            }
+        }
+    }
+
+    /// What [`Loader::note_via`] recorded.
+    pub(crate) fn via(&self) -> Vec<(Span, Span, String)> {
+        self.via.lock().map(|v| v.clone()).unwrap_or_default()
     }
 
     /// The module in `dir`, parsed on first use.
@@ -378,10 +410,13 @@ impl<'s> Loader<'s> {
 
     /// Parse errors of every module this loader parsed.
     pub(crate) fn errors(&self) -> Vec<InputError> {
-        self.cache
+        let mut out: Vec<InputError> = self
+            .cache
             .lock()
             .map(|c| c.values().flat_map(|m| m.errors.iter().cloned()).collect())
-            .unwrap_or_default()
+            .unwrap_or_default();
+        out.extend(self.notes.lock().map(|n| n.clone()).unwrap_or_default());
+        out
     }
 }
 
@@ -464,4 +499,19 @@ pub(crate) fn roots(dirs: &[PathBuf], called: &HashSet<PathBuf>) -> Vec<PathBuf>
         .filter(|d| !d.components().any(|c| c.as_os_str() == ".terraform"))
         .cloned()
         .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::normalize;
+    use std::path::{Path, PathBuf};
+
+    #[test]
+    fn normalize_keeps_every_parent_step() {
+        assert_eq!(normalize(Path::new("./../../")), PathBuf::from("../.."));
+        assert_eq!(normalize(Path::new("a/../../b")), PathBuf::from("../b"));
+        assert_eq!(normalize(Path::new("a/b/../c")), PathBuf::from("a/c"));
+        assert_eq!(normalize(Path::new("a/..")), PathBuf::from("."));
+        assert_eq!(normalize(Path::new("/x/../..")), PathBuf::from("/"));
+    }
 }

@@ -326,6 +326,7 @@ pub(crate) fn load(
     };
     let lower = Lower { text: &text };
     let mut model = Model::default();
+    let mut beside_config = false;
     for r in resources {
         if r.get("mode").and_then(Node::as_str) == Some("data") {
             continue;
@@ -343,6 +344,7 @@ pub(crate) fn load(
         } else {
             tf.get(base(addr))
         };
+        beside_config |= written.is_some();
         let header =
             written.map_or_else(|| r.get("address").map_or(r.span, |a| a.span), |w| w.header);
         let conf = config.get(base(addr));
@@ -369,10 +371,19 @@ pub(crate) fn load(
             }],
             conditional: false,
             region,
+            scope: String::new(),
             value: V::Null,
         };
         lower.resource(&res, &mut model);
     }
     model::link::link(&mut model);
+    // A plan of the root module beside it (its resources are written there) is that
+    // root's deployment unit; any other plan is a unit of its own.
+    let unit = match f.path.parent() {
+        Some(d) if beside_config && !d.as_os_str().is_empty() => d.to_path_buf(),
+        _ if beside_config => std::path::PathBuf::from("."),
+        _ => f.path.clone(),
+    };
+    model.set_unit(&unit.to_string_lossy());
     model
 }

@@ -12,7 +12,11 @@ pub(crate) fn check(ctx: &RuleContext<'_>, out: &mut Vec<Diag>) {
         return;
     };
     for account in &sim.context.accounts {
-        let Some(cell) = sim.account_cells(account).iter().find(|c| c.class == class) else {
+        let Some(cell) = sim
+            .cells_of_account(account)
+            .iter()
+            .find(|c| c.class == class)
+        else {
             continue;
         };
         let mut receivers: Vec<usize> = cell

@@ -1,7 +1,9 @@
 //! `global-events-not-captured`: no trail of an account delivers global service events
 //! (IAM, STS, CloudFront, console sign-in: recorded in us-east-1).
 
-use super::model_common::{account_label, any_capture, sinks_covering, span_of, trail};
+use super::model_common::{
+    account_label, any_capture, any_org_credit, sinks_covering, span_of, trail,
+};
 use crate::rules::{Diag, RuleContext};
 
 pub(crate) fn check(ctx: &RuleContext<'_>, out: &mut Vec<Diag>) {
@@ -12,12 +14,12 @@ pub(crate) fn check(ctx: &RuleContext<'_>, out: &mut Vec<Diag>) {
             continue;
         }
         let cells: Vec<_> = sim
-            .account_cells(account)
+            .cells_of_account(account)
             .iter()
             .filter(|c| sim.classes[c.class].global)
             .collect();
         let (captured, unknown) = any_capture(&cells, false);
-        if captured || unknown {
+        if captured || unknown || any_org_credit(ctx, account, &cells) {
             continue;
         }
         // Point at a trail that claims the events but cannot receive them (the common

@@ -13,14 +13,19 @@ pub(crate) fn check(ctx: &RuleContext<'_>, out: &mut Vec<Diag>) {
             continue;
         }
         let mut missing: Vec<(String, Vec<&str>)> = Vec::new();
-        for region in &sim.context.regions {
+        for region in sim.context.regions_of(account) {
             let mut captured = false;
             let mut lost = Vec::new();
             for c in sim
                 .cells_of(account, region)
                 .filter(|c| sim.classes[c.class].is_regional_management())
             {
-                let best = c.sinks.iter().fold(Capture::None, |a, (_, cap)| a.or(*cap));
+                let mut best = c.sinks.iter().fold(Capture::None, |a, (_, cap)| a.or(*cap));
+                if best == Capture::None
+                    && super::model_common::org_credit(ctx, account, region, c.class).is_some()
+                {
+                    best = Capture::Unknown;
+                }
                 match best {
                     Capture::Full | Capture::Partial => captured = true,
                     Capture::None => lost.push(sim.classes[c.class].label),

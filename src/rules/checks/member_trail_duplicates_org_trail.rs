@@ -20,7 +20,7 @@ pub(crate) fn check(ctx: &RuleContext<'_>, out: &mut Vec<Diag>) {
         }
         let mut regions = Vec::new();
         let mut org = None;
-        for c in sim.account_cells(&s.account).iter().filter(|c| {
+        for c in sim.cells_of_account(&s.account).iter().filter(|c| {
             sim.classes[c.class].category == crate::simulate::classes::Category::Management
         }) {
             let mine = c

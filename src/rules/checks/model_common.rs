@@ -3,7 +3,7 @@
 use crate::model::Trail;
 use crate::rules::RuleContext;
 use crate::simulate::selectors::Capture;
-use crate::simulate::{Sink, THIS_ACCOUNT};
+use crate::simulate::{is_unknown_account, unit_of_account, Sink, THIS_ACCOUNT};
 use crate::source::Span;
 
 /// The trail behind a sink, if it is a trail.
@@ -20,13 +20,72 @@ pub(crate) fn span_of(ctx: &RuleContext<'_>, sink: &Sink) -> Span {
     }
 }
 
-/// "account 111122223333" or "the account" when none is configured.
+/// "account 111122223333", or for an account the configuration does not name, which
+/// one it is and why its trails are taken to share it (the assumption the finding rests
+/// on): one deployment unit, one set of provider credentials.
 pub(crate) fn account_label(account: &str) -> String {
     if account == THIS_ACCOUNT {
-        "the account".to_owned()
-    } else {
-        format!("account {account}")
+        return "the account".to_owned();
     }
+    match unit_of_account(account) {
+        Some((unit, scope)) => {
+            if unit.ends_with(".json") {
+                // A CloudFormation template or a Terraform plan: one deployment either way.
+                format!("the account of `{unit}` (one deployment)")
+            } else if is_template(unit) {
+                format!("the account of template `{unit}` (one stack)")
+            } else if scope.is_empty() {
+                format!(
+                    "the account of root module `{unit}` (one state, default provider credentials)"
+                )
+            } else {
+                format!("the account of root module `{unit}` with provider credentials `{scope}`")
+            }
+        }
+        None => format!("account {account}"),
+    }
+}
+
+fn is_template(unit: &str) -> bool {
+    [".yaml", ".yml", ".template"]
+        .iter()
+        .any(|e| unit.ends_with(e))
+}
+
+/// A trail of another account of the checkout that may fill a gap of `account`: an
+/// absence can only be claimed when nothing in the checkout could fill it. Without an
+/// organization in the configuration, an organization trail may cover every account, and
+/// a trail of another unknown account (another unit) may be in the same account. Only
+/// coverage claims use this; duplicates, paid copies and quotas never do.
+pub(crate) fn org_credit(
+    ctx: &RuleContext<'_>,
+    account: &str,
+    region: &crate::model::Region,
+    class: usize,
+) -> Option<usize> {
+    let sim = ctx.sim;
+    if !sim.context.org_accounts.is_empty() || !is_unknown_account(account) {
+        return None;
+    }
+    let c = sim.classes.get(class)?;
+    sim.sinks.iter().enumerate().find_map(|(i, s)| {
+        (s.account != account
+            && (s.organization || is_unknown_account(&s.account))
+            && crate::simulate::captures_as_member(ctx.model, &sim.context, s, account, region, c)
+                != Capture::None)
+            .then_some(i)
+    })
+}
+
+/// Whether some organization trail of another unit is credited for any of `cells`.
+pub(crate) fn any_org_credit(
+    ctx: &RuleContext<'_>,
+    account: &str,
+    cells: &[&crate::simulate::Cell],
+) -> bool {
+    cells
+        .iter()
+        .any(|c| org_credit(ctx, account, &c.region, c.class).is_some())
 }
 
 /// The trails (sinks) that belong to or cover an account, in model order.

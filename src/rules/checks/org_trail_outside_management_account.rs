@@ -3,7 +3,7 @@
 
 use super::model_common::trail;
 use crate::rules::{Diag, RuleContext};
-use crate::simulate::THIS_ACCOUNT;
+use crate::simulate::is_unknown_account;
 
 pub(crate) fn check(ctx: &RuleContext<'_>, out: &mut Vec<Diag>) {
     let sim = ctx.sim;
@@ -12,7 +12,7 @@ pub(crate) fn check(ctx: &RuleContext<'_>, out: &mut Vec<Diag>) {
     };
     for s in &sim.sinks {
         if !s.organization
-            || s.account == THIS_ACCOUNT
+            || is_unknown_account(&s.account)
             || &s.account == mgmt
             || sim.context.delegated_admins.contains(&s.account)
         {

@@ -1,7 +1,9 @@
 //! `region-not-covered`: an enabled region of an account where no logging trail captures
 //! management events.
 
-use super::model_common::{account_label, any_capture, list, sinks_covering, span_of};
+use super::model_common::{
+    account_label, any_capture, any_org_credit, list, sinks_covering, span_of,
+};
 use crate::rules::{Diag, RuleContext};
 
 pub(crate) fn check(ctx: &RuleContext<'_>, out: &mut Vec<Diag>) {
@@ -12,13 +14,13 @@ pub(crate) fn check(ctx: &RuleContext<'_>, out: &mut Vec<Diag>) {
             continue;
         };
         let mut blind = Vec::new();
-        for region in &sim.context.regions {
+        for region in sim.context.regions_of(account) {
             let cells: Vec<_> = sim
                 .cells_of(account, region)
                 .filter(|c| sim.classes[c.class].is_regional_management())
                 .collect();
             let (captured, unknown) = any_capture(&cells, false);
-            if !captured && !unknown {
+            if !captured && !unknown && !any_org_credit(ctx, account, &cells) {
                 blind.push(region.to_string());
             }
         }
@@ -33,7 +35,7 @@ pub(crate) fn check(ctx: &RuleContext<'_>, out: &mut Vec<Diag>) {
                     "{}: no logging trail captures management events in {} of its {} enabled regions ({}); the trails here are {}",
                     account_label(account),
                     blind.len(),
-                    sim.context.regions.len(),
+                    sim.context.regions_of(account).len(),
                     list(&blind),
                     list(&covering.iter().map(|&i| super::model_common::label(ctx, i)).collect::<Vec<_>>())
                 ),

@@ -1,7 +1,9 @@
 //! `s3-data-events-not-logged`: no trail logs S3 object-level write (and, separately,
 //! read) events for all buckets.
 
-use super::model_common::{account_label, any_capture, list, sinks_covering, span_of};
+use super::model_common::{
+    account_label, any_capture, any_org_credit, list, sinks_covering, span_of,
+};
 use crate::rules::{Diag, RuleContext};
 
 pub(crate) fn check(ctx: &RuleContext<'_>, out: &mut Vec<Diag>) {
@@ -13,13 +15,13 @@ pub(crate) fn check(ctx: &RuleContext<'_>, out: &mut Vec<Diag>) {
         };
         for (label, what) in [("S3 data write", "write"), ("S3 data read", "read")] {
             let mut missing = Vec::new();
-            for region in &sim.context.regions {
+            for region in sim.context.regions_of(account) {
                 let cells: Vec<_> = sim
                     .cells_of(account, region)
                     .filter(|c| sim.classes[c.class].label == label)
                     .collect();
                 let (captured, unknown) = any_capture(&cells, true);
-                if !captured && !unknown {
+                if !captured && !unknown && !any_org_credit(ctx, account, &cells) {
                     missing.push(region.to_string());
                 }
             }
@@ -27,7 +29,7 @@ pub(crate) fn check(ctx: &RuleContext<'_>, out: &mut Vec<Diag>) {
                 continue;
             }
             let sink = &sim.sinks[first];
-            let where_ = if missing.len() == sim.context.regions.len() {
+            let where_ = if missing.len() == sim.context.regions_of(account).len() {
                 "in any region".to_owned()
             } else {
                 format!("in {}", list(&missing))

@@ -9,8 +9,8 @@ pub(crate) fn check(ctx: &RuleContext<'_>, out: &mut Vec<Diag>) {
     let sim = ctx.sim;
     let limit = CATALOG.trails_per_region;
     for account in &sim.context.accounts {
-        let mut regions: Vec<crate::model::Region> = sim.context.regions.clone();
-        for s in &sim.sinks {
+        let mut regions: Vec<crate::model::Region> = sim.context.regions_of(account).to_vec();
+        for s in sim.sinks.iter().filter(|s| &s.account == account) {
             if let Some(r) = &s.home_region {
                 if !regions.contains(r) {
                     regions.push(r.clone());

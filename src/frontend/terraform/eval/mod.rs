@@ -152,6 +152,8 @@ pub(crate) struct ResEval {
     pub(crate) instances: Vec<ResInstance>,
     pub(crate) conditional: bool,
     pub(crate) region: V,
+    /// The credentials of the provider configuration used (see `Origin::account_scope`).
+    pub(crate) scope: String,
     pub(crate) value: V,
 }
 
@@ -178,6 +180,13 @@ pub(crate) struct Instance {
     pub(crate) providers: HashMap<String, V>,
     /// Whether the instance itself exists only conditionally.
     pub(crate) conditional: bool,
+    /// Provider configuration key → its credentials as written (empty: the default).
+    pub(crate) scopes: HashMap<String, String>,
+    /// Module directories from the root to this instance (a module never contains itself).
+    pub(crate) dirs: Vec<PathBuf>,
+    /// Variable → the argument of the outermost call it comes from (a user changes the
+    /// value there), with the module address of this instance's call.
+    pub(crate) inputs: HashMap<String, Span>,
     locals: RefCell<HashMap<String, Slot<V>>>,
     resources: RefCell<HashMap<String, Slot<Rc<ResEval>>>>,
     calls: RefCell<HashMap<String, Slot<Option<Rc<CallEval>>>>>,
@@ -241,6 +250,7 @@ impl Instance {
         providers: HashMap<String, V>,
         conditional: bool,
     ) -> Instance {
+        let dirs = vec![module.dir.clone()];
         Instance {
             prefix,
             module,
@@ -250,6 +260,9 @@ impl Instance {
             vars,
             providers,
             conditional,
+            scopes: HashMap::new(),
+            dirs,
+            inputs: HashMap::new(),
             locals: RefCell::new(HashMap::new()),
             resources: RefCell::new(HashMap::new()),
             calls: RefCell::new(HashMap::new()),
@@ -366,6 +379,7 @@ impl Instance {
                 instances: Vec::new(),
                 conditional: false,
                 region: V::Unknown,
+                scope: String::new(),
                 value: V::Unknown,
             };
         };
@@ -382,6 +396,7 @@ impl Instance {
         let header = header_span(file, block);
         let ev = self.ev(loader, file);
         let region = self.provider_region(block, &rtype);
+        let scope = self.provider_scope(block, &rtype);
         let (keys, counted, conditional) = ev.instance_keys(&block.body);
         let mut instances = Vec::new();
         let mut objects: Vec<(InstKey, V)> = Vec::new();
@@ -403,6 +418,7 @@ impl Instance {
                 body.apply_override(oev.eval_body(&oblock.body, header_span(ofile, oblock)));
             }
             body.span = header;
+            self.point_at_callers(loader, &block.body, &mut body);
             objects.push((k.clone(), self.computed(&rtype, key, &body, &region)));
             instances.push(ResInstance {
                 address: format!("{}{key}{}", self.prefix, k.suffix()),
@@ -432,8 +448,53 @@ impl Instance {
             instances,
             conditional: conditional || self.conditional,
             region,
+            scope,
             value,
         }
+    }
+
+    /// Attributes written as just `var.NAME` whose value the caller passed: the value is
+    /// located at the caller's argument (where a user changes it), and the module's use is
+    /// remembered for a secondary label.
+    fn point_at_callers(&self, loader: &Loader<'_>, syntax: &Body, body: &mut EvBody) {
+        if self.inputs.is_empty() {
+            return;
+        }
+        for (k, _, span) in &mut body.attrs {
+            let Some(a) = syntax.get_attribute(k) else {
+                continue;
+            };
+            // The value must come from this block, not from an override file.
+            let here = a
+                .value
+                .span()
+                .is_some_and(|r| r.start == span.start as usize && r.end == span.end as usize);
+            let Some(var) = var_ref(&a.value).filter(|_| here) else {
+                continue;
+            };
+            if let Some(&caller) = self.inputs.get(var) {
+                let label = format!(
+                    "passed to `var.{var}` of `{}`, used here",
+                    self.prefix.trim_end_matches('.')
+                );
+                loader.note_via(caller, *span, label);
+                *span = caller;
+            }
+        }
+    }
+
+    /// The credentials of the provider configuration a resource uses.
+    fn provider_scope(&self, block: &Block, rtype: &str) -> String {
+        let name = rtype
+            .trim_start_matches("data.")
+            .split('_')
+            .next()
+            .unwrap_or("aws");
+        let key = match block.body.get_attribute("provider") {
+            Some(a) => expr_text(&a.value),
+            None => name.to_owned(),
+        };
+        self.scopes.get(&key).cloned().unwrap_or_default()
     }
 
     /// The region of the provider configuration a resource uses.
@@ -502,17 +563,46 @@ impl Instance {
     fn eval_call(&self, loader: &Loader<'_>, name: &str, loc: Loc) -> Option<CallEval> {
         let module = std::sync::Arc::clone(&self.module);
         let block = module.block(loc)?;
-        if self.depth >= MAX_MODULE_DEPTH {
+        let file = self.file_id(loc);
+        let at = block.body.get_attribute("source").map_or_else(
+            || header_span(file, block),
+            |a| span_of(file, a.value.span()),
+        );
+        let dir = self.call_dir(block, name)?;
+        if self.dirs.contains(&dir) {
+            loader.note_error(
+                at,
+                format!(
+                    "module `{}module.{name}` calls {}, which contains this call: a module cannot contain itself (Terraform rejects the cycle), so the call is not followed",
+                    self.prefix,
+                    if dir == self.module.dir { "its own directory".to_owned() } else { format!("`{}`", dir.display()) }
+                ),
+            );
             return None;
         }
-        let dir = self.call_dir(block, name)?;
+        if self.depth >= MAX_MODULE_DEPTH {
+            loader.note_error(
+                at,
+                format!(
+                    "module `{}module.{name}` is nested {} modules deep, beyond trailcheck's limit of {MAX_MODULE_DEPTH}: the call is not followed, and the module directory is checked without its inputs",
+                    self.prefix,
+                    self.depth + 1
+                ),
+            );
+            return None;
+        }
         let child_module = loader.module(&dir)?;
-        let file = self.file_id(loc);
         let ev = self.ev(loader, file);
         let (keys, counted, conditional) = ev.instance_keys(&block.body);
         // Provider mapping: `providers = { aws = aws.east }`.
         let mut providers: HashMap<String, V> = self
             .providers
+            .iter()
+            .filter(|(k, _)| !k.contains('.'))
+            .map(|(k, v)| (k.clone(), v.clone()))
+            .collect();
+        let mut scopes: HashMap<String, String> = self
+            .scopes
             .iter()
             .filter(|(k, _)| !k.contains('.'))
             .map(|(k, v)| (k.clone(), v.clone()))
@@ -525,6 +615,10 @@ impl Instance {
                     ObjectKey::Expression(e) => expr_text(e).trim_matches('"').to_owned(),
                 };
                 let parent_key = expr_text(v.expr());
+                scopes.insert(
+                    child_key.clone(),
+                    self.scopes.get(&parent_key).cloned().unwrap_or_default(),
+                );
                 providers.insert(
                     child_key,
                     self.providers
@@ -539,12 +633,19 @@ impl Instance {
             let mut ev = ev.clone();
             ev.vars.extend(bind);
             let mut vars = HashMap::new();
+            let mut inputs = HashMap::new();
             for (vname, &vloc) in &child_module.index.variables {
                 let decl = child_module.block(vloc);
-                let input = block
-                    .body
-                    .get_attribute(vname)
-                    .map(|a| ev.eval(&a.value).unwrap_or(V::Unknown));
+                let arg = block.body.get_attribute(vname);
+                if let Some(a) = arg {
+                    // `x = var.x` passes the caller's own input on: point at its caller.
+                    let passed = var_ref(&a.value).and_then(|v| self.inputs.get(v).copied());
+                    inputs.insert(
+                        vname.clone(),
+                        passed.unwrap_or_else(|| span_of(file, a.value.span())),
+                    );
+                }
+                let input = arg.map(|a| ev.eval(&a.value).unwrap_or(V::Unknown));
                 let value = match input {
                     Some(v) => v,
                     None => {
@@ -565,9 +666,11 @@ impl Instance {
             }
             let mut child_providers = providers.clone();
             child_providers.extend(own_providers(&child_module, loader, &vars));
+            let mut child_scopes = scopes.clone();
+            child_scopes.extend(own_provider_scopes(&child_module, loader, &vars));
             let mut call_path = self.call_path.clone();
             call_path.push(name.to_owned());
-            let inst = Instance::new(
+            let mut inst = Instance::new(
                 format!("{}module.{name}{}.", self.prefix, k.suffix()),
                 std::sync::Arc::clone(&child_module),
                 self.root_dir.clone(),
@@ -577,6 +680,10 @@ impl Instance {
                 child_providers,
                 conditional || self.conditional,
             );
+            inst.scopes = child_scopes;
+            inst.inputs = inputs;
+            inst.dirs = self.dirs.clone();
+            inst.dirs.push(dir.clone());
             instances.push((k, Rc::new(inst)));
         }
         Some(CallEval {
@@ -667,6 +774,70 @@ pub(crate) fn own_providers(
     out
 }
 
+/// The credentials each provider block a module declares is written with: `profile`,
+/// `assume_role` / `assume_role_with_web_identity` role ARNs, `allowed_account_ids`,
+/// evaluated where they can be, else as written. Configurations with the same text use the
+/// same credentials; different text may be different accounts.
+pub(crate) fn own_provider_scopes(
+    module: &Module,
+    loader: &Loader<'_>,
+    vars: &HashMap<String, V>,
+) -> HashMap<String, String> {
+    let tmp = Instance::new(
+        String::new(),
+        std::sync::Arc::new(Module::new(module.dir.clone(), Vec::new(), Vec::new())),
+        module.dir.clone(),
+        Vec::new(),
+        MAX_MODULE_DEPTH,
+        vars.clone(),
+        HashMap::new(),
+        false,
+    );
+    let mut out = HashMap::new();
+    for &loc in &module.index.providers {
+        let Some(b) = module.block(loc) else { continue };
+        let Some(name) = b
+            .labels
+            .first()
+            .map(hcl_edit::structure::BlockLabel::as_str)
+        else {
+            continue;
+        };
+        let file = module.file(loc).map_or(SourceId(0), |f| f.id);
+        let ev = Ev {
+            inst: &tmp,
+            loader,
+            file,
+            vars: Vec::new(),
+        };
+        let text = |e: &Expression| match ev.eval(e) {
+            Ok(V::Str(s)) if !s.contains(UNKNOWN_MARK) => format!("{s:?}"),
+            _ => expr_text(e),
+        };
+        let mut parts = Vec::new();
+        for attr in ["profile", "allowed_account_ids", "access_key"] {
+            if let Some(a) = b.body.get_attribute(attr) {
+                parts.push(format!("{attr} = {}", text(&a.value)));
+            }
+        }
+        for blk in ["assume_role", "assume_role_with_web_identity"] {
+            for inner in b.body.get_blocks(blk) {
+                let arn = inner
+                    .body
+                    .get_attribute("role_arn")
+                    .map_or_else(|| "?".to_owned(), |a| text(&a.value));
+                parts.push(format!("{blk}.role_arn = {arn}"));
+            }
+        }
+        let key = match b.body.get_attribute("alias").map(|a| ev.eval(&a.value)) {
+            Some(Ok(V::Str(alias))) => format!("{name}.{alias}"),
+            _ => name.to_owned(),
+        };
+        out.insert(key, parts.join(", "));
+    }
+    out
+}
+
 /// Converts a value to a variable's declared primitive type (`"false"` → `false`).
 pub(crate) fn convert_to_declared(v: V, decl: Option<&Block>) -> V {
     let Some(t) = decl
@@ -680,6 +851,23 @@ pub(crate) fn convert_to_declared(v: V, decl: Option<&Block>) -> V {
         ("number", V::Str(_)) => v.as_num().map_or(v, V::Num),
         ("string", V::Num(_) | V::Bool(_)) => v.to_str().map_or(v, V::Str),
         _ => v,
+    }
+}
+
+/// `NAME` when an expression is exactly `var.NAME`.
+fn var_ref(e: &Expression) -> Option<&str> {
+    let Expression::Traversal(t) = e else {
+        return None;
+    };
+    let Expression::Variable(root) = &t.expr else {
+        return None;
+    };
+    match t.operators.as_slice() {
+        [op] if root.as_str() == "var" => match op.value() {
+            TraversalOperator::GetAttr(name) => Some(name.as_str()),
+            _ => None,
+        },
+        _ => None,
     }
 }
 
