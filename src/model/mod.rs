@@ -8,6 +8,7 @@
 pub mod arn;
 pub mod catalog;
 pub mod deployment;
+pub mod filter_pattern;
 pub mod iam;
 pub mod link;
 pub mod region;
@@ -36,6 +37,10 @@ pub struct Origin {
     /// Addresses this resource's attributes refer to, by attribute name.
     #[serde(skip)]
     pub refs: Vec<(String, String)>,
+    /// Optional string attributes written as `""`, which AWS treats as not set: (attribute
+    /// name, span of the value). Lets a finding say "set to an empty string" and point at it.
+    #[serde(skip)]
+    pub empty: Vec<(String, Span)>,
 }
 
 impl Origin {
@@ -45,6 +50,12 @@ impl Origin {
             .iter()
             .filter(move |(a, _)| a == attr)
             .map(|(_, r)| r.as_str())
+    }
+
+    /// The span of attribute `attr` when it is written as an empty string.
+    #[must_use]
+    pub fn empty_value(&self, attr: &str) -> Option<Span> {
+        self.empty.iter().find(|(a, _)| a == attr).map(|(_, s)| *s)
     }
 }
 
@@ -290,6 +301,8 @@ pub struct MetricFilter {
     pub pattern: Value<String>,
     /// (namespace, metric name) pairs of the metric transformations.
     pub metrics: Vec<(Value<String>, Value<String>)>,
+    /// The log group, set by [`link::link`] (by reference, or by a known name).
+    pub log_group: Option<usize>,
 }
 
 #[derive(Debug, Clone, Serialize)]
@@ -414,7 +427,11 @@ impl Model {
         self.buckets.extend(other.buckets);
         self.kms_keys.extend(other.kms_keys);
         self.log_groups.extend(other.log_groups);
-        self.metric_filters.extend(other.metric_filters);
+        self.metric_filters
+            .extend(other.metric_filters.into_iter().map(|mut f| {
+                f.log_group = f.log_group.map(|i| i + g);
+                f
+            }));
         self.alarms.extend(other.alarms);
         self.roles.extend(other.roles);
         self.topics.extend(other.topics);

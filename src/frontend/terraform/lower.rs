@@ -174,6 +174,13 @@ impl Lower<'_> {
                 span: r.header,
                 conditional: r.conditional,
                 refs: inst.body.refs.clone(),
+                empty: inst
+                    .body
+                    .attrs
+                    .iter()
+                    .filter(|(_, v, _)| matches!(v, V::Str(s) if s.is_empty()))
+                    .map(|(k, _, span)| (k.clone(), *span))
+                    .collect(),
             };
             self.instance(r, &inst.body, origin, out);
         }
@@ -306,6 +313,7 @@ impl Lower<'_> {
             }),
             "aws_cloudwatch_log_metric_filter" => out.metric_filters.push(MetricFilter {
                 log_group_name: self.string_or(b, "log_group_name", ""),
+                log_group: None,
                 pattern: self.string_or(b, "pattern", ""),
                 metrics: b
                     .blocks("metric_transformation")

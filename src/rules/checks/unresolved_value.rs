@@ -42,6 +42,15 @@ pub(crate) fn check(ctx: &RuleContext<'_>, out: &mut Vec<Diag>) {
                 );
             }
         }
+        if t.log_group.is_some() {
+            for (span, why, help) in super::trail_change_alarm_missing::undecided(ctx.model, t) {
+                out.push(
+                    Diag::new(span, format!("whether trail `{}` has an alarm on CloudTrail configuration changes cannot be decided: {why}; not checked: trail-change-alarm-missing", t.origin.address))
+                        .resource(&t.origin.address)
+                        .help(help),
+                );
+            }
+        }
         if t.selectors_unknown {
             out.push(
                 Diag::new(t.origin.span, "the event or insight selectors come from a `dynamic` block whose `for_each` cannot be resolved; selector rules did not check them")
