@@ -47,6 +47,13 @@ const NAMES: &[(&str, &str)] = &[
     ("aws_cloudwatch_metric_alarm", "AWS::CloudWatch::Alarm"),
 ];
 
+/// The CloudFormation names the Terraform ones are rewritten to (for tests that check a
+/// Terraform finding names none of them).
+#[must_use]
+pub fn cloudformation_names() -> Vec<&'static str> {
+    NAMES.iter().map(|(_, cfn)| *cfn).collect()
+}
+
 /// Whether a finding's resource is a CloudFormation logical id.
 #[must_use]
 pub fn is_cloudformation(resource: Option<&str>) -> bool {
