@@ -155,14 +155,24 @@ fn rule_fixtures_pass_and_fail_as_labelled() {
 
 /// Terraform syntax that must not appear in what a CloudFormation user is told.
 fn hcl_in(text: &str) -> Option<&'static str> {
-    let checks: [(&str, &str); 4] = [
-        (r"\$\{(aws_|var\.|local\.|module\.|data\.)", "`${…}` Terraform interpolation"),
+    let checks: [(&str, &str); 5] = [
+        (
+            r"\$\{(aws_|var\.|local\.|module\.|data\.)",
+            "`${…}` Terraform interpolation",
+        ),
         (r"`[a-z_]+ = ", "an HCL `attribute = value`"),
-        (r"\b(resource|data) \x22|\b[a-z_]+ \{ [a-z_]+ =", "an HCL block"),
+        (
+            r"\b(resource|data) \x22|\b[a-z_]+ \{ [a-z_]+ =",
+            "an HCL block",
+        ),
         (r"\baws_[a-z0-9_]+\b", "a Terraform resource type"),
+        (r"`[a-z0-9]+(_[a-z0-9]+)+`", "a Terraform attribute name"),
     ];
     checks.iter().find_map(|(re, why)| {
-        regex::Regex::new(re).unwrap().is_match(text).then_some(*why)
+        regex::Regex::new(re)
+            .unwrap()
+            .is_match(text)
+            .then_some(*why)
     })
 }
 
@@ -170,11 +180,20 @@ fn hcl_in(text: &str) -> Option<&'static str> {
 fn cfn_in(text: &str) -> Option<&'static str> {
     let props = trailcheck::rules::naming::cloudformation_names().join("|");
     let checks = [
-        (r"!(Ref|GetAtt|Sub|If|Join)\b|Fn::".to_owned(), "a CloudFormation intrinsic"),
-        (format!("`({props})\\b"), "a CloudFormation property or type"),
+        (
+            r"!(Ref|GetAtt|Sub|If|Join)\b|Fn::".to_owned(),
+            "a CloudFormation intrinsic",
+        ),
+        (
+            format!("`({props})\\b"),
+            "a CloudFormation property or type",
+        ),
     ];
     checks.iter().find_map(|(re, why)| {
-        regex::Regex::new(re).unwrap().is_match(text).then_some(*why)
+        regex::Regex::new(re)
+            .unwrap()
+            .is_match(text)
+            .then_some(*why)
     })
 }
 
@@ -182,13 +201,22 @@ fn cfn_in(text: &str) -> Option<&'static str> {
 /// placeholder shown as if it were a region.
 fn grammar_in(text: &str) -> Option<&'static str> {
     let checks = [
-        (r"\ban `[b-df-hj-np-tv-zBCDGJKPQTVWZ]", "`an` before a consonant"),
+        (
+            r"\ban `[b-df-hj-np-tv-zBCDGJKPQTVWZ]",
+            "`an` before a consonant",
+        ),
         (r"\ba `[aeioAEIO]", "`a` before a vowel"),
-        (r"\b1 (days|events|trails|regions|buckets|statements|selectors)\b", "a plural after 1"),
+        (
+            r"\b1 (days|events|trails|regions|buckets|statements|selectors)\b",
+            "a plural after 1",
+        ),
         (r"in \(unresolved region\)", "a placeholder for a region"),
     ];
     checks.iter().find_map(|(re, why)| {
-        regex::Regex::new(re).unwrap().is_match(text).then_some(*why)
+        regex::Regex::new(re)
+            .unwrap()
+            .is_match(text)
+            .then_some(*why)
     })
 }
 
@@ -214,8 +242,8 @@ fn messages_and_help_are_in_the_language_of_the_file() {
                 let cfn = trailcheck::rules::naming::is_cloudformation(f.resource.as_deref());
                 for (what, text) in [("message", Some(&f.message)), ("help", f.help.as_ref())] {
                     let Some(text) = text else { continue };
-                    let wrong = if cfn { hcl_in(text) } else { cfn_in(text) }
-                        .or_else(|| grammar_in(text));
+                    let wrong =
+                        if cfn { hcl_in(text) } else { cfn_in(text) }.or_else(|| grammar_in(text));
                     if let Some(why) = wrong {
                         bad.push(format!("{}: {what} has {why}: {text}", case.display()));
                     }
@@ -226,7 +254,10 @@ fn messages_and_help_are_in_the_language_of_the_file() {
     for meta in CATALOG.iter() {
         if let Some(tf) = &meta.remediation.terraform {
             if let Some(why) = cfn_in(tf) {
-                bad.push(format!("rules/{}.yaml: terraform remediation has {why}", meta.name));
+                bad.push(format!(
+                    "rules/{}.yaml: terraform remediation has {why}",
+                    meta.name
+                ));
             }
         }
         if let Some(cfn) = &meta.remediation.cloudformation {
@@ -237,9 +268,17 @@ fn messages_and_help_are_in_the_language_of_the_file() {
                 .collect::<Vec<_>>()
                 .join("\n");
             if let Some(why) = hcl_in(&body) {
-                bad.push(format!("rules/{}.yaml: cloudformation remediation has {why}", meta.name));
+                bad.push(format!(
+                    "rules/{}.yaml: cloudformation remediation has {why}",
+                    meta.name
+                ));
             }
         }
     }
-    assert!(bad.is_empty(), "{} findings in the wrong language:\n{}", bad.len(), bad.join("\n"));
+    assert!(
+        bad.is_empty(),
+        "{} findings in the wrong language:\n{}",
+        bad.len(),
+        bad.join("\n")
+    );
 }

@@ -112,7 +112,11 @@ impl Diag {
     /// Help in each language: `terraform` for `.tf` findings, `cloudformation` for
     /// templates.
     #[must_use]
-    pub fn help_in(mut self, terraform: impl Into<String>, cloudformation: impl Into<String>) -> Diag {
+    pub fn help_in(
+        mut self,
+        terraform: impl Into<String>,
+        cloudformation: impl Into<String>,
+    ) -> Diag {
         self.help = Some(terraform.into());
         self.help_cfn = Some(cloudformation.into());
         self

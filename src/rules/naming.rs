@@ -33,6 +33,11 @@ const NAMES: &[(&str, &str)] = &[
     ("data_resource", "DataResources"),
     ("insight_selector", "InsightSelectors"),
     ("retention_in_days", "RetentionInDays"),
+    ("block_public_acls", "BlockPublicAcls"),
+    ("block_public_policy", "BlockPublicPolicy"),
+    ("ignore_public_acls", "IgnorePublicAcls"),
+    ("restrict_public_buckets", "RestrictPublicBuckets"),
+    ("log_group_name", "LogGroupName"),
     (
         "aws_s3_bucket_public_access_block",
         "PublicAccessBlockConfiguration",

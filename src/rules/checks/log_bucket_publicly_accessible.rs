@@ -14,15 +14,24 @@ fn problem(b: &Bucket) -> Option<(Span, String, Severity)> {
             acl.as_str(),
             "public-read" | "public-read-write" | "authenticated-read"
         ) {
+            let who = if acl == "authenticated-read" {
+                "any AWS user"
+            } else {
+                "anyone"
+            };
             return Some((
                 *span,
-                format!("the bucket ACL is `{acl}`: anyone can read the audit logs"),
+                format!("the bucket ACL is `{acl}`: {who} can read the audit logs"),
                 Severity::High,
             ));
         }
     }
     if let Some(span) = b.acl_grants_public {
-        return Some((span, "an ACL grant gives access to all users".into(), Severity::High));
+        return Some((
+            span,
+            "an ACL grant gives access to all users".into(),
+            Severity::High,
+        ));
     }
     for p in &b.policies {
         if let Value::Known(doc, span) = &p.document {

@@ -109,10 +109,6 @@ pub(crate) fn check(ctx: &RuleContext<'_>, out: &mut Vec<Diag>) {
                 }
             }
         };
-        out.push(
-            Diag::new(span, message)
-                .resource(resource)
-                .help(help),
-        );
+        out.push(Diag::new(span, message).resource(resource).help(help));
     }
 }
