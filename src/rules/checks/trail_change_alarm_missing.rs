@@ -716,6 +716,155 @@ mod tests {
             let (yes, all) = caught(p, c);
             assert_eq!(yes, all, "{p}");
         }
+        // The event-name lists of the other controls, as the benchmark writes them.
+        let lists: [(&str, &[&str]); 9] = [
+            (
+                "iam",
+                &[
+                    "DeleteGroupPolicy",
+                    "DeleteRolePolicy",
+                    "DeleteUserPolicy",
+                    "PutGroupPolicy",
+                    "PutRolePolicy",
+                    "PutUserPolicy",
+                    "CreatePolicy",
+                    "DeletePolicy",
+                    "CreatePolicyVersion",
+                    "DeletePolicyVersion",
+                    "AttachRolePolicy",
+                    "DetachRolePolicy",
+                    "AttachUserPolicy",
+                    "DetachUserPolicy",
+                    "AttachGroupPolicy",
+                    "DetachGroupPolicy",
+                ],
+            ),
+            (
+                "s3",
+                &[
+                    "PutBucketAcl",
+                    "PutBucketPolicy",
+                    "PutBucketCors",
+                    "PutBucketLifecycle",
+                    "PutBucketReplication",
+                    "DeleteBucketPolicy",
+                    "DeleteBucketCors",
+                    "DeleteBucketLifecycle",
+                    "DeleteBucketReplication",
+                ],
+            ),
+            (
+                "config",
+                &[
+                    "StopConfigurationRecorder",
+                    "DeleteDeliveryChannel",
+                    "PutDeliveryChannel",
+                    "PutConfigurationRecorder",
+                ],
+            ),
+            (
+                "ec2",
+                &[
+                    "AuthorizeSecurityGroupIngress",
+                    "AuthorizeSecurityGroupEgress",
+                    "RevokeSecurityGroupIngress",
+                    "RevokeSecurityGroupEgress",
+                    "CreateSecurityGroup",
+                    "DeleteSecurityGroup",
+                ],
+            ),
+            (
+                "ec2",
+                &[
+                    "CreateNetworkAcl",
+                    "CreateNetworkAclEntry",
+                    "DeleteNetworkAcl",
+                    "DeleteNetworkAclEntry",
+                    "ReplaceNetworkAclEntry",
+                    "ReplaceNetworkAclAssociation",
+                ],
+            ),
+            (
+                "ec2",
+                &[
+                    "CreateCustomerGateway",
+                    "DeleteCustomerGateway",
+                    "AttachInternetGateway",
+                    "CreateInternetGateway",
+                    "DeleteInternetGateway",
+                    "DetachInternetGateway",
+                ],
+            ),
+            (
+                "ec2",
+                &[
+                    "CreateRoute",
+                    "CreateRouteTable",
+                    "ReplaceRoute",
+                    "ReplaceRouteTableAssociation",
+                    "DeleteRouteTable",
+                    "DeleteRoute",
+                    "DisassociateRouteTable",
+                ],
+            ),
+            (
+                "ec2",
+                &[
+                    "CreateVpc",
+                    "DeleteVpc",
+                    "ModifyVpcAttribute",
+                    "AcceptVpcPeeringConnection",
+                    "CreateVpcPeeringConnection",
+                    "DeleteVpcPeeringConnection",
+                    "RejectVpcPeeringConnection",
+                    "AttachClassicLinkVpc",
+                    "DetachClassicLinkVpc",
+                    "DisableVpcClassicLink",
+                    "EnableVpcClassicLink",
+                ],
+            ),
+            (
+                "organizations",
+                &[
+                    "AcceptHandshake",
+                    "AttachPolicy",
+                    "CreateAccount",
+                    "CreateOrganizationalUnit",
+                    "CreatePolicy",
+                    "DeclineHandshake",
+                    "DeleteOrganization",
+                    "DeleteOrganizationalUnit",
+                    "DeletePolicy",
+                    "DetachPolicy",
+                    "DisablePolicyType",
+                    "EnablePolicyType",
+                    "InviteAccountToOrganization",
+                    "LeaveOrganization",
+                    "MoveAccount",
+                    "RemoveAccountFromOrganization",
+                    "UpdatePolicy",
+                    "UpdateOrganizationalUnit",
+                ],
+            ),
+        ];
+        let controls = [3, 6, 7, 8, 9, 10, 11, 12, 13];
+        for ((source, names), ci) in lists.iter().zip(controls) {
+            let ors: Vec<String> = names
+                .iter()
+                .map(|n| format!("($.eventName = \"{n}\")"))
+                .collect();
+            let p = format!(
+                "{{ ($.eventSource = {source}.amazonaws.com) && ({}) }}",
+                ors.join(" || ")
+            );
+            let (yes, all) = caught(&p, &OTHER_CONTROLS[ci]);
+            assert_eq!(
+                (yes, all),
+                (names.len(), names.len()),
+                "{}",
+                OTHER_CONTROLS[ci].name
+            );
+        }
     }
 
     #[test]
