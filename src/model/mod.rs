@@ -392,6 +392,8 @@ pub struct Model {
     pub alarms: Vec<MetricAlarm>,
     pub roles: Vec<IamRole>,
     pub topics: Vec<SnsTopic>,
+    /// Account-level S3 Block Public Access (`aws_s3_account_public_access_block`).
+    pub account_public_access_blocks: Vec<PublicAccessBlock>,
     pub input_errors: Vec<InputError>,
     pub suppressions: Vec<Suppression>,
     /// Companion resources (bucket policies, public access blocks, …) whose bucket/role/key
@@ -435,6 +437,8 @@ impl Model {
         self.alarms.extend(other.alarms);
         self.roles.extend(other.roles);
         self.topics.extend(other.topics);
+        self.account_public_access_blocks
+            .extend(other.account_public_access_blocks);
         self.input_errors.extend(other.input_errors);
         self.suppressions.extend(other.suppressions);
         self.pending.extend(other.pending);

@@ -83,7 +83,24 @@ fn problem(b: &Bucket) -> Option<(Span, String, Severity)> {
     }
 }
 
+/// All four settings known to be true.
+fn full(pab: &crate::model::PublicAccessBlock) -> bool {
+    [
+        &pab.block_public_acls,
+        &pab.block_public_policy,
+        &pab.ignore_public_acls,
+        &pab.restrict_public_buckets,
+    ]
+    .iter()
+    .all(|v| v.is_true())
+}
+
 pub(crate) fn check(ctx: &RuleContext<'_>, out: &mut Vec<Diag>) {
+    // An account-level block with all four settings overrides every bucket's ACLs and
+    // policies: nothing in the account can be public.
+    if ctx.model.account_public_access_blocks.iter().any(full) {
+        return;
+    }
     let mut seen = std::collections::HashSet::new();
     for t in &ctx.model.trails {
         let Some(bi) = t.bucket else { continue };
