@@ -152,3 +152,133 @@ fn rule_fixtures_pass_and_fail_as_labelled() {
         failures.join("\n")
     );
 }
+
+/// Terraform syntax that must not appear in what a CloudFormation user is told.
+fn hcl_in(text: &str) -> Option<&'static str> {
+    let checks: [(&str, &str); 5] = [
+        (
+            r"\$\{(aws_|var\.|local\.|module\.|data\.)",
+            "`${…}` Terraform interpolation",
+        ),
+        (r"`[a-z_]+ = ", "an HCL `attribute = value`"),
+        (
+            r"\b(resource|data) \x22|\b[a-z_]+ \{ [a-z_]+ =",
+            "an HCL block",
+        ),
+        (r"\baws_[a-z0-9_]+\b", "a Terraform resource type"),
+        (r"`[a-z0-9]+(_[a-z0-9]+)+`", "a Terraform attribute name"),
+    ];
+    checks.iter().find_map(|(re, why)| {
+        regex::Regex::new(re)
+            .unwrap()
+            .is_match(text)
+            .then_some(*why)
+    })
+}
+
+/// CloudFormation syntax that must not appear in what a Terraform user is told.
+fn cfn_in(text: &str) -> Option<&'static str> {
+    let props = trailcheck::rules::naming::cloudformation_names().join("|");
+    let checks = [
+        (
+            r"!(Ref|GetAtt|Sub|If|Join)\b|Fn::".to_owned(),
+            "a CloudFormation intrinsic",
+        ),
+        (
+            format!("`({props})\\b"),
+            "a CloudFormation property or type",
+        ),
+    ];
+    checks.iter().find_map(|(re, why)| {
+        regex::Regex::new(re)
+            .unwrap()
+            .is_match(text)
+            .then_some(*why)
+    })
+}
+
+/// Grammar that has gone wrong before: articles before code, plurals after 1, a
+/// placeholder shown as if it were a region.
+fn grammar_in(text: &str) -> Option<&'static str> {
+    let checks = [
+        (
+            r"\ban `[b-df-hj-np-tv-zBCDGJKPQTVWZ]",
+            "`an` before a consonant",
+        ),
+        (r"\ba `[aeioAEIO]", "`a` before a vowel"),
+        (
+            r"\b1 (days|events|trails|regions|buckets|statements|selectors)\b",
+            "a plural after 1",
+        ),
+        (r"in \(unresolved region\)", "a placeholder for a region"),
+    ];
+    checks.iter().find_map(|(re, why)| {
+        regex::Regex::new(re)
+            .unwrap()
+            .is_match(text)
+            .then_some(*why)
+    })
+}
+
+/// Every finding of every rule fixture speaks the language of its file: the message and
+/// the help of a finding on a template carry no HCL, those on Terraform no CloudFormation.
+/// The rules' remediation examples are checked the same way, per language.
+#[test]
+fn messages_and_help_are_in_the_language_of_the_file() {
+    let root = Path::new("fixtures/rules");
+    let mut bad = Vec::new();
+    let mut dirs: Vec<PathBuf> = std::fs::read_dir(root)
+        .unwrap()
+        .filter_map(Result::ok)
+        .map(|e| e.path())
+        .filter(|p| p.is_dir())
+        .collect();
+    dirs.sort();
+    for dir in dirs {
+        let rule = dir.file_name().unwrap().to_string_lossy().into_owned();
+        for case in cases(&dir) {
+            let (analysis, _) = run_case(&rule, &case);
+            for f in analysis.findings.iter().filter(|f| f.rule.name == rule) {
+                let cfn = trailcheck::rules::naming::is_cloudformation(f.resource.as_deref());
+                for (what, text) in [("message", Some(&f.message)), ("help", f.help.as_ref())] {
+                    let Some(text) = text else { continue };
+                    let wrong =
+                        if cfn { hcl_in(text) } else { cfn_in(text) }.or_else(|| grammar_in(text));
+                    if let Some(why) = wrong {
+                        bad.push(format!("{}: {what} has {why}: {text}", case.display()));
+                    }
+                }
+            }
+        }
+    }
+    for meta in CATALOG.iter() {
+        if let Some(tf) = &meta.remediation.terraform {
+            if let Some(why) = cfn_in(tf) {
+                bad.push(format!(
+                    "rules/{}.yaml: terraform remediation has {why}",
+                    meta.name
+                ));
+            }
+        }
+        if let Some(cfn) = &meta.remediation.cloudformation {
+            // YAML comments may name the Terraform equivalent; the template itself may not.
+            let body: String = cfn
+                .lines()
+                .filter(|l| !l.trim_start().starts_with('#'))
+                .collect::<Vec<_>>()
+                .join("\n");
+            if let Some(why) = hcl_in(&body) {
+                bad.push(format!(
+                    "rules/{}.yaml: cloudformation remediation has {why}",
+                    meta.name
+                ));
+            }
+        }
+    }
+    assert!(
+        bad.is_empty(),
+        "{} findings in the wrong language:\n{}",
+        bad.len(),
+        bad.join("\n")
+    );
+}

@@ -301,6 +301,7 @@ pub fn link(model: &mut Model) {
         trail.role = role;
         trail.topic = topic;
     }
+    link_metric_filters(model);
     for e in 0..model.event_data_stores.len() {
         let eds = &model.event_data_stores[e];
         let refs: Vec<&str> = eds.origin.refs_of("kms_key_id").collect();
@@ -314,6 +315,43 @@ pub fn link(model: &mut Model) {
             )
         });
         model.event_data_stores[e].kms_key = key;
+    }
+}
+
+/// A log group name as a metric filter writes it, or as the trail's ARN carries it.
+fn log_group_name_matches(g: &super::LogGroup, v: &str) -> bool {
+    let name = v.split_once(":log-group:").map_or(v, |(_, n)| n);
+    let name = name.strip_suffix(":*").unwrap_or(name);
+    !name.is_empty() && g.name.get().is_some_and(|n| n == name)
+}
+
+/// Points each metric filter at its log group: by reference (`aws_cloudwatch_log_group.x.name`,
+/// CloudFormation `!Ref LogGroup`, which also links groups without an explicit name), by a
+/// known name, or by the same unresolved expression written in the same file (`!Ref
+/// LogGroupNameParameter` on both).
+fn link_metric_filters(model: &mut Model) {
+    for i in 0..model.metric_filters.len() {
+        let f = &model.metric_filters[i];
+        let refs: Vec<&str> = f.origin.refs_of("log_group_name").collect();
+        let mut found = find(
+            &model.log_groups,
+            |g| &g.origin.address,
+            &refs,
+            &f.log_group_name,
+            log_group_name_matches,
+        );
+        if found.is_none() {
+            if let Value::Unknown(u) = &f.log_group_name {
+                found = model.log_groups.iter().position(|g| {
+                    g.name.unresolved().is_some_and(|gu| {
+                        gu.expr == u.expr
+                            && gu.span.source == u.span.source
+                            && !u.expr.trim().is_empty()
+                    })
+                });
+            }
+        }
+        model.metric_filters[i].log_group = found;
     }
 }
 

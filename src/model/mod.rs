@@ -8,6 +8,7 @@
 pub mod arn;
 pub mod catalog;
 pub mod deployment;
+pub mod filter_pattern;
 pub mod iam;
 pub mod link;
 pub mod region;
@@ -46,6 +47,10 @@ pub struct Origin {
     /// empty for the default credentials. Two scopes of one unit can be two accounts.
     #[serde(skip_serializing_if = "String::is_empty")]
     pub account_scope: String,
+    /// Optional string attributes written as `""`, which AWS treats as not set: (attribute
+    /// name, span of the value). Lets a finding say "set to an empty string" and point at it.
+    #[serde(skip)]
+    pub empty: Vec<(String, Span)>,
 }
 
 impl Origin {
@@ -55,6 +60,12 @@ impl Origin {
             .iter()
             .filter(move |(a, _)| a == attr)
             .map(|(_, r)| r.as_str())
+    }
+
+    /// The span of attribute `attr` when it is written as an empty string.
+    #[must_use]
+    pub fn empty_value(&self, attr: &str) -> Option<Span> {
+        self.empty.iter().find(|(a, _)| a == attr).map(|(_, s)| *s)
     }
 }
 
@@ -300,6 +311,8 @@ pub struct MetricFilter {
     pub pattern: Value<String>,
     /// (namespace, metric name) pairs of the metric transformations.
     pub metrics: Vec<(Value<String>, Value<String>)>,
+    /// The log group, set by [`link::link`] (by reference, or by a known name).
+    pub log_group: Option<usize>,
 }
 
 #[derive(Debug, Clone, Serialize)]
@@ -389,6 +402,8 @@ pub struct Model {
     pub alarms: Vec<MetricAlarm>,
     pub roles: Vec<IamRole>,
     pub topics: Vec<SnsTopic>,
+    /// Account-level S3 Block Public Access (`aws_s3_account_public_access_block`).
+    pub account_public_access_blocks: Vec<PublicAccessBlock>,
     pub input_errors: Vec<InputError>,
     /// Files found but not checked (excluded, ignored, not regular files), with the reason.
     #[serde(skip_serializing_if = "Vec::is_empty")]
@@ -436,10 +451,16 @@ impl Model {
         self.buckets.extend(other.buckets);
         self.kms_keys.extend(other.kms_keys);
         self.log_groups.extend(other.log_groups);
-        self.metric_filters.extend(other.metric_filters);
+        self.metric_filters
+            .extend(other.metric_filters.into_iter().map(|mut f| {
+                f.log_group = f.log_group.map(|i| i + g);
+                f
+            }));
         self.alarms.extend(other.alarms);
         self.roles.extend(other.roles);
         self.topics.extend(other.topics);
+        self.account_public_access_blocks
+            .extend(other.account_public_access_blocks);
         self.input_errors.extend(other.input_errors);
         self.skipped_files.extend(other.skipped_files);
         self.unevaluated.extend(other.unevaluated);

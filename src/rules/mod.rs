@@ -87,6 +87,12 @@ pub struct Diag {
     pub resource: Option<String>,
     /// Extra help beyond the rule's remediation (e.g. the statement to add).
     pub help: Option<String>,
+    /// The severity of this finding when it differs from the rule's (a rule whose
+    /// findings range from exposed to merely unprotected); a configured override wins.
+    pub severity: Option<Severity>,
+    /// The help in CloudFormation terms, for a finding on a template, when it cannot be
+    /// had by renaming attributes (other syntax, another resource type, another article).
+    pub help_cfn: Option<String>,
 }
 
 impl Diag {
@@ -98,7 +104,28 @@ impl Diag {
             secondary: Vec::new(),
             resource: None,
             help: None,
+            severity: None,
+            help_cfn: None,
         }
+    }
+
+    /// Help in each language: `terraform` for `.tf` findings, `cloudformation` for
+    /// templates.
+    #[must_use]
+    pub fn help_in(
+        mut self,
+        terraform: impl Into<String>,
+        cloudformation: impl Into<String>,
+    ) -> Diag {
+        self.help = Some(terraform.into());
+        self.help_cfn = Some(cloudformation.into());
+        self
+    }
+
+    #[must_use]
+    pub fn severity(mut self, severity: Severity) -> Diag {
+        self.severity = Some(severity);
+        self
     }
 
     #[must_use]
@@ -382,21 +409,20 @@ fn run_checks(
         let Some(meta) = CATALOG.get(name) else {
             continue;
         };
-        let severity = settings
-            .severity
-            .get(*name)
-            .copied()
-            .unwrap_or(meta.severity);
+        let configured = settings.severity.get(*name).copied();
         let mut diags = Vec::new();
         check(ctx, &mut diags);
         findings.extend(diags.into_iter().map(|d| Finding {
             rule: meta,
-            severity,
+            severity: configured.or(d.severity).unwrap_or(meta.severity),
             message: d.message,
             primary: d.primary,
             secondary: d.secondary,
+            help: match d.help_cfn {
+                Some(cfn) if naming::is_cloudformation(d.resource.as_deref()) => Some(cfn),
+                _ => d.help,
+            },
             resource: d.resource,
-            help: d.help,
         }));
     }
     findings

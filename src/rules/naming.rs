@@ -45,6 +45,11 @@ const NAMES: &[(&str, &str)] = &[
     ("field_selector.not_ends_with", "FieldSelectors.NotEndsWith"),
     ("insight_selector", "InsightSelectors"),
     ("retention_in_days", "RetentionInDays"),
+    ("block_public_acls", "BlockPublicAcls"),
+    ("block_public_policy", "BlockPublicPolicy"),
+    ("ignore_public_acls", "IgnorePublicAcls"),
+    ("restrict_public_buckets", "RestrictPublicBuckets"),
+    ("log_group_name", "LogGroupName"),
     (
         "aws_s3_bucket_public_access_block",
         "PublicAccessBlockConfiguration",
@@ -58,6 +63,13 @@ const NAMES: &[(&str, &str)] = &[
     ),
     ("aws_cloudwatch_metric_alarm", "AWS::CloudWatch::Alarm"),
 ];
+
+/// The CloudFormation names the Terraform ones are rewritten to (for tests that check a
+/// Terraform finding names none of them).
+#[must_use]
+pub fn cloudformation_names() -> Vec<&'static str> {
+    NAMES.iter().map(|(_, cfn)| *cfn).collect()
+}
 
 /// Whether a finding's resource is a CloudFormation logical id.
 #[must_use]

@@ -44,7 +44,7 @@ pub const DEFAULT_REGIONS: &[&str] = &[
 ];
 
 /// Stands for the region when no trail's home region is known and no config lists any.
-pub const UNRESOLVED_REGION: &str = "(unresolved region)";
+pub const UNRESOLVED_REGION: &str = "an unresolved region (pass --region)";
 
 /// The account label used when the deployment context names none.
 pub const THIS_ACCOUNT: &str = "this-account";

@@ -240,6 +240,8 @@ impl Lower<'_> {
                 "CloudWatchLogsLogGroupArn" => "cloud_watch_logs_group_arn",
                 "CloudWatchLogsRoleArn" => "cloud_watch_logs_role_arn",
                 "SnsTopicName" => "sns_topic_name",
+                "LogGroupName" => "log_group_name",
+                "MetricName" => "metric_name",
                 other => other,
             }
             .to_owned()
@@ -255,6 +257,14 @@ impl Lower<'_> {
                 .iter()
                 .map(|(p, id)| (tf_name(p), id.clone()))
                 .collect(),
+            empty: match &r.props.v {
+                Ev::Map(m) => m
+                    .iter()
+                    .filter(|(_, v)| matches!(&v.v, Ev::Str(s) if s.is_empty()))
+                    .map(|(k, v)| (tf_name(&k.name), v.span))
+                    .collect(),
+                _ => Vec::new(),
+            },
         }
     }
 
@@ -321,6 +331,7 @@ impl Lower<'_> {
             }),
             "AWS::Logs::MetricFilter" => out.metric_filters.push(MetricFilter {
                 log_group_name: self.string_or(r.get("LogGroupName"), ""),
+                log_group: None,
                 pattern: self.string_or(r.get("FilterPattern"), ""),
                 metrics: r
                     .get("MetricTransformations")

@@ -81,6 +81,9 @@ pub(crate) fn sniff(text: &str) -> Sniffed {
 /// How much of a file too large to read is looked at to decide what it is.
 const SNIFF_BYTES: u64 = 64 * 1024;
 
+/// Resource types kept (as conditional) when their condition is false.
+const MONITORING_TYPES: &[&str] = &["AWS::Logs::MetricFilter", "AWS::CloudWatch::Alarm"];
+
 /// A JSON/YAML file as read from disk.
 enum Read {
     Text(String),
@@ -382,6 +385,10 @@ fn template(f: &SourceFile, opts: &CfnOptions, deployments: &Deployments) -> Mod
         };
         let conditional = match node.get("Condition").and_then(Node::as_str) {
             Some(c) => match ctx.conditions.value(&ctx, c) {
+                // Monitoring is often switched on by a parameter (an alert topic) that
+                // defaults to off: keep the filter and its alarm as conditional, so the
+                // alarm rule says it cannot tell rather than that there is none.
+                Some(false) if MONITORING_TYPES.contains(&rtype) => true,
                 Some(false) => continue,
                 Some(true) => false,
                 None => true,

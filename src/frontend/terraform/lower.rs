@@ -176,6 +176,13 @@ impl Lower<'_> {
                 refs: inst.body.refs.clone(),
                 unit: String::new(),
                 account_scope: r.scope.clone(),
+                empty: inst
+                    .body
+                    .attrs
+                    .iter()
+                    .filter(|(_, v, _)| matches!(v, V::Str(s) if s.is_empty()))
+                    .map(|(k, _, span)| (k.clone(), *span))
+                    .collect(),
             };
             self.instance(r, &inst.body, origin, out);
         }
@@ -213,6 +220,16 @@ impl Lower<'_> {
                     address: addr.clone(),
                 };
                 self.pending(out, &addr, b, "bucket", PendingKind::PublicAccessBlock(pab));
+            }
+            "aws_s3_account_public_access_block" => {
+                out.account_public_access_blocks.push(PublicAccessBlock {
+                    block_public_acls: self.bool(b, "block_public_acls", false),
+                    block_public_policy: self.bool(b, "block_public_policy", false),
+                    ignore_public_acls: self.bool(b, "ignore_public_acls", false),
+                    restrict_public_buckets: self.bool(b, "restrict_public_buckets", false),
+                    span: b.span,
+                    address: addr.clone(),
+                });
             }
             "aws_s3_bucket_acl" => {
                 let acl = self.string_or(b, "acl", "private");
@@ -308,6 +325,7 @@ impl Lower<'_> {
             }),
             "aws_cloudwatch_log_metric_filter" => out.metric_filters.push(MetricFilter {
                 log_group_name: self.string_or(b, "log_group_name", ""),
+                log_group: None,
                 pattern: self.string_or(b, "pattern", ""),
                 metrics: b
                     .blocks("metric_transformation")

@@ -43,7 +43,10 @@ pub(crate) fn check(ctx: &RuleContext<'_>, out: &mut Vec<Diag>) {
                             format!("the log group ARN `{text}` does not end with `:*`: CloudTrail rejects it (InvalidCloudWatchLogsLogGroupArnException)"),
                         )
                         .resource(addr)
-                        .help("append `:*`, e.g. `\"${aws_cloudwatch_log_group.trail.arn}:*\"`"),
+                        .help_in(
+                            "append `:*`, e.g. `\"${aws_cloudwatch_log_group.trail.arn}:*\"`",
+                            "use `!GetAtt TrailLogGroup.Arn` (it already ends in `:*`), or append `:*` to the ARN",
+                        ),
                     );
                 }
             }

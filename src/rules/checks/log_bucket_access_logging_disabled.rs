@@ -21,7 +21,10 @@ pub(crate) fn check(ctx: &RuleContext<'_>, out: &mut Vec<Diag>) {
             )
             .secondary(t.s3_bucket_name.span().unwrap_or(t.origin.span), "the trail delivers here")
             .resource(&b.origin.address)
-            .help("add an `aws_s3_bucket_logging` resource that sends access logs to another bucket"),
+            .help_in(
+                "add an `aws_s3_bucket_logging` resource that sends access logs to another bucket",
+                "set `LoggingConfiguration` with a `DestinationBucketName` of another bucket",
+            ),
         );
     }
 }

@@ -38,7 +38,10 @@ pub(crate) fn check(ctx: &RuleContext<'_>, out: &mut Vec<Diag>) {
                 ),
             )
             .resource(&b.origin.address)
-            .help("add `aws_s3_bucket_versioning` with `status = \"Enabled\"` (or object lock in compliance mode)"),
+            .help_in(
+                "add an `aws_s3_bucket_versioning` with `status = \"Enabled\"` (or object lock in compliance mode)",
+                "set `VersioningConfiguration: {Status: Enabled}` (or `ObjectLockEnabled: true` with an `ObjectLockConfiguration` in compliance mode)",
+            ),
         );
     }
 }

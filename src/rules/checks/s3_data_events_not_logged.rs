@@ -45,7 +45,10 @@ pub(crate) fn check(ctx: &RuleContext<'_>, out: &mut Vec<Diag>) {
                     ),
                 )
                 .resource(&sink.address)
-                .help("add an event selector with `data_resource { type = \"AWS::S3::Object\", values = [\"arn:aws:s3\"] }` to a multi-region trail (exclude the trail's own bucket with an advanced selector)"),
+                .help_in(
+                    "add an event selector with `data_resource { type = \"AWS::S3::Object\", values = [\"arn:aws:s3\"] }` to a multi-region trail (exclude the trail's own bucket with an advanced selector)",
+                    "add an event selector with `DataResources: [{Type: AWS::S3::Object, Values: [\"arn:aws:s3\"]}]` to a multi-region trail (exclude the trail's own bucket with an advanced selector)",
+                ),
             );
         }
     }

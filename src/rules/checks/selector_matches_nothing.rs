@@ -73,7 +73,10 @@ pub(crate) fn check(ctx: &RuleContext<'_>, out: &mut Vec<Diag>) {
                         "this event selector excludes management events and selects no data resources: it matches nothing",
                     )
                     .resource(addr)
-                    .help("add a `data_resource` block or include management events"),
+                    .help_in(
+                        "add a `data_resource` block or include management events",
+                        "add `DataResources` or include management events",
+                    ),
                 );
             }
             for d in &s.data_resources {

@@ -95,7 +95,7 @@ pub(crate) fn check(ctx: &RuleContext<'_>, out: &mut Vec<Diag>) {
     }
     let mut found = Vec::new();
     for t in &ctx.model.trails {
-        trail(t, &mut found);
+        trail(ctx, t, &mut found);
     }
     // Instances of one block (`count`, `for_each`, a module called twice) share the
     // expression: it is said once, where it is written.
@@ -107,7 +107,7 @@ pub(crate) fn check(ctx: &RuleContext<'_>, out: &mut Vec<Diag>) {
     );
 }
 
-fn trail(t: &Trail, out: &mut Vec<Diag>) {
+fn trail(ctx: &RuleContext<'_>, t: &Trail, out: &mut Vec<Diag>) {
     {
         let bools: [(&str, &Value<bool>, &str); 5] = [
             (
@@ -184,6 +184,15 @@ fn trail(t: &Trail, out: &mut Vec<Diag>) {
         if let Some(Value::Unknown(u)) = &t.sns_topic_name {
             if t.topic.is_none() {
                 unknown(out, t, "sns_topic_name", u, TOPIC_RULES);
+            }
+        }
+        if t.log_group.is_some() {
+            for (span, why, help) in super::trail_change_alarm_missing::undecided(ctx.model, t) {
+                out.push(
+                    Diag::new(span, format!("whether trail `{}` has an alarm on CloudTrail configuration changes cannot be decided: {why}; not checked: trail-change-alarm-missing", t.origin.address))
+                        .resource(&t.origin.address)
+                        .help(help),
+                );
             }
         }
         if t.selectors_unknown {
