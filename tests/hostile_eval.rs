@@ -259,7 +259,12 @@ fn file_functions_read_only_regular_files_inside_the_checked_tree() {
         ("tpl", "templatefile(\"/proc/self/environ\", {})"),
         ("b64", "filebase64(\"/proc/self/environ\")"),
         ("exists", "tostring(fileexists(\"/proc/self/environ\"))"),
+        // Inside the tree, but hidden: where CI keeps tokens (.npmrc, .git/config).
+        ("hidden", "file(\"../.npmrc\")"),
+        ("hidden_dir", "templatefile(\"../.git/config\", {})"),
     ];
+    write(&root, ".npmrc", "//registry/:_authToken=TOPSECRET-npm-token");
+    write(&root, ".git/config", "[remote]\n\turl = https://TOPSECRET-git@host/x\n");
     for (name, call) in &calls {
         write(
             &root,

@@ -155,10 +155,24 @@ impl Sandbox {
         }
         let canonical = std::fs::canonicalize(&joined)
             .map_err(|e| format!("{} cannot be read: {}", shown_path(p), io_reason(&e)))?;
-        if !allowed.iter().any(|r| canonical.starts_with(r)) {
+        let Some(root) = allowed.iter().find(|r| canonical.starts_with(r)) else {
             return Err(format!(
                 "{} is outside the checked tree (trailcheck reads only files under the \
                  paths given to `check` and the module's own directory)",
+                shown_path(p)
+            ));
+        };
+        // Hidden files and directories inside the tree (`.env`, `.npmrc`, `.git/`,
+        // `.aws/`) are where a CI job keeps credentials, and their contents could reach a
+        // message: they are never read.
+        let hidden = canonical.strip_prefix(root).is_ok_and(|rel| {
+            rel.components()
+                .any(|c| c.as_os_str().to_string_lossy().starts_with('.'))
+        });
+        if hidden {
+            return Err(format!(
+                "{} is a hidden file or lies in a hidden directory (where credentials are \
+                 kept): trailcheck does not read it",
                 shown_path(p)
             ));
         }
