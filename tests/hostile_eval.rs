@@ -263,8 +263,16 @@ fn file_functions_read_only_regular_files_inside_the_checked_tree() {
         ("hidden", "file(\"../.npmrc\")"),
         ("hidden_dir", "templatefile(\"../.git/config\", {})"),
     ];
-    write(&root, ".npmrc", "//registry/:_authToken=TOPSECRET-npm-token");
-    write(&root, ".git/config", "[remote]\n\turl = https://TOPSECRET-git@host/x\n");
+    write(
+        &root,
+        ".npmrc",
+        "//registry/:_authToken=TOPSECRET-npm-token",
+    );
+    write(
+        &root,
+        ".git/config",
+        "[remote]\n\turl = https://TOPSECRET-git@host/x\n",
+    );
     for (name, call) in &calls {
         write(
             &root,

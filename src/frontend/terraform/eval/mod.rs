@@ -568,7 +568,25 @@ impl Instance {
             || header_span(file, block),
             |a| span_of(file, a.value.span()),
         );
-        let dir = self.call_dir(block, name)?;
+        let Some(dir) = self.call_dir(block, name) else {
+            // A registry or remote module that `terraform init` has not installed here:
+            // whatever it declares (a trail, a bucket) cannot be seen. Say so.
+            if let Some(src) = source_literal(block) {
+                if !is_local_source(&src) {
+                    crate::frontend::terraform::budget::note(
+                        at,
+                        format!(
+                            "module `{name}` (source `{}`) is not installed, so the resources \
+                             it declares (trails, buckets, keys) and its outputs were not \
+                             checked; run `terraform init` before trailcheck to have them \
+                             checked",
+                            crate::model::value::excerpt(&src)
+                        ),
+                    );
+                }
+            }
+            return None;
+        };
         if self.dirs.contains(&dir) {
             loader.note_error(
                 at,
