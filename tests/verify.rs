@@ -719,6 +719,7 @@ fn a_chain_that_moved_buckets_is_followed_and_the_old_bucket_listed() {
         accounts: Vec::new(),
         regions: Vec::new(),
         max_log_bytes: 1 << 20,
+        max_log_files: trailcheck::verify::chain::DEFAULT_MAX_LOG_FILES,
     };
     let keys = old.keys();
     let v = trailcheck::verify::verify(&req, &store, &|_| Ok(keys.clone())).unwrap();

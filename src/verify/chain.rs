@@ -5,8 +5,9 @@
 //! Input is an [`ObjectStore`] and the run's parameters; output is plain data
 //! ([`StreamReport`]) that `report` renders. Nothing here prints.
 use super::digest::{
-    digest_key_date, fmt_time, parse_digest, parse_key_time, parse_log_key, Digest, LogEntry,
-    StreamId,
+    digest_key_date, fmt_time, in_time_range, key_bound, minus, parse_digest_with, parse_key_time,
+    parse_log_key, plus, Digest, DigestError, LogEntry, LogFiles, StreamId,
+    MAX_LOG_FILES_PER_DIGEST,
 };
 use super::inflate::{hash_gzip, inflate_all, sha256_hex, InflateError, MAX_DIGEST_BYTES};
 use super::signature::{verify_digest, KeySet, SignatureFailure};
@@ -16,6 +17,58 @@ use rayon::prelude::*;
 use serde::Serialize;
 use std::collections::{BTreeSet, HashMap, HashSet};
 use std::io::Read;
+use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
+use std::sync::Arc;
+
+/// Default cap on the log file results of one run (listed by digests, or found in the
+/// listing and reported as unreferenced or unverified).
+pub const DEFAULT_MAX_LOG_FILES: usize = 1_000_000;
+
+/// The run's budget of log file results, shared by the parallel digest checks.
+#[derive(Debug)]
+pub struct LogBudget {
+    cap: usize,
+    left: AtomicUsize,
+    exhausted: AtomicBool,
+}
+
+impl LogBudget {
+    #[must_use]
+    pub fn new(cap: usize) -> Self {
+        LogBudget {
+            cap,
+            left: AtomicUsize::new(cap),
+            exhausted: AtomicBool::new(false),
+        }
+    }
+
+    /// The cap it started with.
+    #[must_use]
+    pub fn cap(&self) -> usize {
+        self.cap
+    }
+
+    /// Takes `n` results from the budget; `false` (and the budget marked exhausted) when
+    /// fewer than `n` are left.
+    pub fn take(&self, n: usize) -> bool {
+        let ok = self
+            .left
+            .fetch_update(Ordering::SeqCst, Ordering::SeqCst, |left| {
+                left.checked_sub(n)
+            })
+            .is_ok();
+        if !ok {
+            self.exhausted.store(true, Ordering::SeqCst);
+        }
+        ok
+    }
+
+    /// Whether some results were dropped for want of budget.
+    #[must_use]
+    pub fn exhausted(&self) -> bool {
+        self.exhausted.load(Ordering::SeqCst)
+    }
+}
 
 /// Why a file is not valid. The first seven are the CLI's (§5.2); the rest are
 /// trailcheck's stricter checks (§9).
@@ -41,8 +94,11 @@ pub enum Category {
     KeyNotValidAtTime,
     /// The object exists but could not be read (access denied, I/O error).
     Unreadable,
-    /// Inflates beyond the cap (gzip bomb).
+    /// Beyond a cap: inflates past it (gzip bomb), or lists or makes more files than a
+    /// digest or a run may.
     TooLarge,
+    /// Not read on purpose: a symlink out of the local mirror, or not a regular file.
+    Refused,
 }
 
 /// What kind of file a result is about.
@@ -60,7 +116,7 @@ pub enum Status {
     Valid,
     Invalid(Category, String),
     /// Could not be checked (listed by an invalid digest, or in a missing digest's hour).
-    Unverified(String),
+    Unverified(Arc<str>),
 }
 
 /// One line of the report.
@@ -102,6 +158,8 @@ pub struct Walk<'a> {
     /// Every key from the source, for backfill digests' own windows.
     pub all_keys: &'a KeySet,
     pub max_log_bytes: u64,
+    /// Log file results left for this run.
+    pub budget: &'a LogBudget,
 }
 
 /// The digest keys and log keys of one stream, each sorted.
@@ -203,6 +261,7 @@ impl Walk<'_> {
             keys,
             all_keys: self.all_keys,
             max_log_bytes: self.max_log_bytes,
+            budget: self.budget,
         }
     }
 
@@ -210,6 +269,7 @@ impl Walk<'_> {
         let mut object = self.store.get(bucket, key).map_err(|e| match e {
             GetError::NotFound => (Category::NotFound, "not found".to_string()),
             GetError::Unreadable(why) => (Category::Unreadable, format!("cannot be read: {why}")),
+            GetError::Refused(why) => (Category::Refused, why),
         })?;
         let mut compressed = Vec::new();
         object
@@ -241,14 +301,29 @@ impl Walk<'_> {
         backfill: bool,
     ) -> Result<GoodDigest, Bad> {
         let (bytes, meta) = fetched.map_err(|(c, m)| (c, m, None))?;
-        let digest = parse_digest(&bytes).map_err(|e| {
+        // The header first (logFiles skipped): the signature is checked before a digest's
+        // log list is expanded, so a forged digest listing many logs costs little.
+        let digest = parse_digest_with(&bytes, LogFiles::Skip).map_err(|e| {
             (
                 Category::InvalidFormat,
                 format!("invalid format: {e}"),
                 None,
             )
         })?;
-        let fail = |c: Category, m: String| (c, m, Some(Box::new(digest.clone())));
+        // An invalid digest keeps its log list (reported `unverified`) when it is small
+        // enough and the run's budget allows.
+        let fail = |c: Category, m: String| match self.log_list(&bytes) {
+            Ok(logs) => {
+                let mut d = digest.clone();
+                d.log_files = logs;
+                (c, m, Some(Box::new(d)))
+            }
+            Err((_, why)) => (
+                c,
+                format!("{m}; its log files are not listed: {why}"),
+                Some(Box::new(digest.clone())),
+            ),
+        };
         let Some(signature) = meta.get("signature") else {
             return Err(fail(
                 Category::SignatureFailed,
@@ -273,18 +348,25 @@ impl Walk<'_> {
         }
         let backfill_keys;
         let keys = if backfill {
-            let Some(ts) = meta
-                .get("backfill-generation-timestamp")
-                .and_then(|t| parse_loose_time(t))
-            else {
+            let Some(raw) = meta.get("backfill-generation-timestamp") else {
                 return Err(fail(
                     Category::InvalidFormat,
-                    "invalid format: backfill digest without a readable backfill-generation-timestamp metadata entry".into(),
+                    "invalid format: backfill digest without a backfill-generation-timestamp metadata entry".into(),
+                ));
+            };
+            let Some(ts) = parse_loose_time(raw) else {
+                return Err(fail(
+                    Category::InvalidFormat,
+                    format!(
+                        "invalid format: backfill-generation-timestamp {:?} is not a time between \
+                         1970 and 9999 (ISO-8601 or epoch seconds)",
+                        raw.chars().take(64).collect::<String>()
+                    ),
                 ));
             };
             backfill_keys = self
                 .all_keys
-                .overlapping(ts - Duration::hours(1), ts + Duration::hours(1));
+                .overlapping(minus(ts, Duration::hours(1)), plus(ts, Duration::hours(1)));
             &backfill_keys
         } else {
             self.keys
@@ -300,11 +382,19 @@ impl Walk<'_> {
         }
         let sha256 = sha256_hex(&bytes);
         match verify_digest(keys, &digest, &sha256, signature) {
-            Ok(()) => Ok(GoodDigest {
-                digest,
-                sha256,
-                signature: signature.clone(),
-            }),
+            Ok(()) => {
+                let log_files = self
+                    .log_list(&bytes)
+                    .map_err(|(c, m)| (c, m, Some(Box::new(digest.clone()))))?;
+                Ok(GoodDigest {
+                    digest: Digest {
+                        log_files,
+                        ..digest
+                    },
+                    sha256,
+                    signature: signature.clone(),
+                })
+            }
             Err(SignatureFailure::KeyNotFound) => Err(fail(
                 Category::PublicKeyNotFound,
                 format!(
@@ -333,6 +423,29 @@ impl Walk<'_> {
         }
     }
 
+    /// The digest's `logFiles`, within the per-digest cap and the run's budget.
+    fn log_list(&self, bytes: &[u8]) -> Result<Vec<LogEntry>, (Category, String)> {
+        let logs = match parse_digest_with(bytes, LogFiles::UpTo(MAX_LOG_FILES_PER_DIGEST)) {
+            Ok(d) => d.log_files,
+            Err(e @ DigestError::TooManyLogFiles(_)) => {
+                return Err((Category::TooLarge, format!("too large: {e}")))
+            }
+            Err(e) => return Err((Category::InvalidFormat, format!("invalid format: {e}"))),
+        };
+        if !self.budget.take(logs.len()) {
+            return Err((
+                Category::TooLarge,
+                format!(
+                    "too large: its {} log files exceed what is left of this run's cap of {} \
+                     log file results (--max-log-files)",
+                    logs.len(),
+                    self.budget.cap()
+                ),
+            ));
+        }
+        Ok(logs)
+    }
+
     fn check_log(&self, entry: &LogEntry) -> Status {
         let object = match self.store.get(&entry.bucket, &entry.key) {
             Ok(o) => o,
@@ -342,6 +455,7 @@ impl Walk<'_> {
             Err(GetError::Unreadable(why)) => {
                 return Status::Invalid(Category::Unreadable, format!("cannot be read: {why}"))
             }
+            Err(GetError::Refused(why)) => return Status::Invalid(Category::Refused, why),
         };
         match hash_gzip(object.body, self.max_log_bytes) {
             Err(e @ InflateError::TooLarge(_)) => {
@@ -393,11 +507,11 @@ impl Walk<'_> {
         // §9: the newest digests of a stream that was still logging are gone.
         if let Some((head_end, window)) = head {
             let is_final = window.is_some_and(|w| w < Duration::minutes(59));
-            if !is_final && self.end - head_end > Duration::hours(2) {
+            if !is_final && self.end.signed_duration_since(head_end) > Duration::hours(2) {
                 let expected = id.digest_key(
                     self.trail_name,
                     self.home_region,
-                    head_end + Duration::hours(1),
+                    plus(head_end, Duration::hours(1)),
                 );
                 walked.missing_head = Some((
                     head_end,
@@ -585,6 +699,7 @@ fn parse_loose_time(s: &str) -> Option<DateTime<Utc>> {
                 .ok()
                 .and_then(|n| DateTime::from_timestamp(n, 0))
         })
+        .filter(|t| in_time_range(*t))
 }
 
 #[derive(Default)]
@@ -604,70 +719,73 @@ impl Walked {
         walk: &Walk<'_>,
     ) -> StreamReport {
         let mut results = Vec::new();
-        let mut referenced: HashSet<&str> = HashSet::new();
-        let mut covered: Vec<(DateTime<Utc>, DateTime<Utc>, &str)> = Vec::new();
+        let mut covered: Vec<(DateTime<Utc>, DateTime<Utc>, String)> = Vec::new();
         let mut suspect: Vec<(DateTime<Utc>, DateTime<Utc>, String)> = Vec::new();
         let mut valid_range: Option<(DateTime<Utc>, DateTime<Utc>)> = None;
-        for v in &self.visited {
-            match &v.outcome {
+        // Log entries are moved into the results, not copied: a run's memory is mostly
+        // these keys.
+        for v in self.visited {
+            match v.outcome {
                 Ok(good) => {
-                    let d = &good.digest;
+                    let d = good.digest;
+                    covered.push((d.start, d.end, v.key.clone()));
                     results.push(FileResult {
                         kind: v.kind,
-                        bucket: v.bucket.clone(),
-                        key: v.key.clone(),
+                        bucket: v.bucket,
+                        key: v.key,
                         status: Status::Valid,
                     });
-                    covered.push((d.start, d.end, &v.key));
                     if v.kind == FileKind::Digest {
                         valid_range = Some(match valid_range {
                             None => (d.start, d.end),
                             Some((a, b)) => (a.min(d.start), b.max(d.end)),
                         });
                     }
-                    for l in &d.log_files {
-                        referenced.insert(&l.key);
+                    for l in d.log_files {
                         results.push(FileResult {
                             kind: FileKind::Log,
-                            bucket: l.bucket.clone(),
-                            key: l.key.clone(),
-                            status: checked.next().unwrap_or(Status::Unverified(
-                                "internal: no verdict computed".into(),
-                            )),
+                            bucket: l.bucket,
+                            key: l.key,
+                            status: checked.next().unwrap_or_else(|| {
+                                Status::Unverified("internal: no verdict computed".into())
+                            }),
                         });
                     }
                 }
                 Err((cat, msg, digest)) => {
                     results.push(FileResult {
                         kind: v.kind,
-                        bucket: v.bucket.clone(),
+                        bucket: v.bucket,
                         key: v.key.clone(),
-                        status: Status::Invalid(*cat, msg.clone()),
+                        status: Status::Invalid(cat, msg),
                     });
                     if let Some(d) = digest {
                         suspect.push((d.start, d.end, v.key.clone()));
-                        for l in &d.log_files {
-                            referenced.insert(&l.key);
+                        let why: Arc<str> =
+                            format!("listed by digest {} which is not valid", v.key).into();
+                        for l in d.log_files {
                             results.push(FileResult {
                                 kind: FileKind::Log,
-                                bucket: l.bucket.clone(),
-                                key: l.key.clone(),
-                                status: Status::Unverified(format!(
-                                    "listed by digest {} which is not valid",
-                                    v.key
-                                )),
+                                bucket: l.bucket,
+                                key: l.key,
+                                status: Status::Unverified(why.clone()),
                             });
                         }
                     } else if let Some(t) = digest_key_date(&v.key).and_then(parse_key_time) {
-                        suspect.push((t - Duration::hours(1), t, v.key.clone()));
+                        suspect.push((minus(t, Duration::hours(1)), t, v.key));
                     }
                 }
             }
         }
         if let Some((head_end, r)) = &self.missing_head {
-            suspect.push((*head_end, walk.end + Duration::hours(1), r.key.clone()));
+            suspect.push((*head_end, plus(walk.end, Duration::hours(1)), r.key.clone()));
             results.insert(0, r.clone());
         }
+        let referenced: HashSet<&str> = results
+            .iter()
+            .filter(|r| r.kind == FileKind::Log)
+            .map(|r| r.key.as_str())
+            .collect();
         // Logs in the listing that no digest of this walk lists.
         let walk_lo = covered
             .iter()
@@ -698,18 +816,27 @@ impl Walked {
                     ),
                 )
             } else if let Some((_, _, by)) = suspect.iter().find(|(s, e, _)| *s <= t && t <= *e) {
-                Status::Unverified(format!(
-                    "delivered at {} in the hour of digest {by}, which is missing or not valid",
-                    fmt_time(t)
-                ))
+                Status::Unverified(
+                    format!(
+                        "delivered at {} in the hour of digest {by}, which is missing or not valid",
+                        fmt_time(t)
+                    )
+                    .into(),
+                )
             } else if walk_lo.is_some_and(|lo| lo <= t) && walk_hi.is_some_and(|hi| t <= hi) {
-                Status::Unverified(format!(
-                    "delivered at {} while no digest chain covered it (logging or validation was off)",
-                    fmt_time(t)
-                ))
+                Status::Unverified(
+                    format!(
+                        "delivered at {} while no digest chain covered it (logging or validation was off)",
+                        fmt_time(t)
+                    )
+                    .into(),
+                )
             } else {
                 continue;
             };
+            if !walk.budget.take(1) {
+                break;
+            }
             extra.push(FileResult {
                 kind: FileKind::Log,
                 bucket: walk.bucket.to_string(),
@@ -717,6 +844,7 @@ impl Walked {
                 status,
             });
         }
+        drop(referenced);
         results.extend(extra);
         StreamReport {
             stream: id.clone(),
@@ -735,8 +863,8 @@ pub fn group_streams(
     window: (DateTime<Utc>, DateTime<Utc>),
     filter: &dyn Fn(&StreamId) -> bool,
 ) -> Vec<(StreamId, StreamKeys)> {
-    let lo = super::digest::fmt_key_time(window.0);
-    let hi = super::digest::fmt_key_time(window.1 + Duration::hours(1));
+    let lo = key_bound(window.0);
+    let hi = key_bound(plus(window.1, Duration::hours(1)));
     let mut streams: std::collections::BTreeMap<StreamId, StreamKeys> = Default::default();
     let mut logs: Vec<(StreamId, &String)> = Vec::new();
     for key in listing {
