@@ -1,7 +1,7 @@
 //! Where objects come from: a local bucket mirror (digest-format.md §7) or S3.
 //!
 //! The chain walk sees only [`ObjectStore`]; it never knows which one it reads.
-use std::collections::{BTreeMap, HashMap, HashSet};
+use std::collections::{BTreeMap, HashMap};
 use std::fs::File;
 use std::io::Read;
 use std::path::{Component, Path, PathBuf};
@@ -330,9 +330,11 @@ impl ObjectStore for LocalDir {
             }
         };
         let mut keys = Vec::new();
-        let mut visited: HashSet<PathBuf> = HashSet::from([canon_start]);
-        let mut stack = vec![start];
-        while let Some(dir) = stack.pop() {
+        // Each folder with the resolved folders above it: a symlink back up is a loop and
+        // not walked again; the same folder reached by two paths is listed under both,
+        // as both paths can be read.
+        let mut stack: Vec<(PathBuf, Vec<PathBuf>)> = vec![(start, vec![canon_start])];
+        while let Some((dir, above)) = stack.pop() {
             let entries = match std::fs::read_dir(&dir) {
                 Ok(e) => e,
                 Err(e) if e.kind() == std::io::ErrorKind::NotFound => continue,
@@ -352,8 +354,10 @@ impl ObjectStore for LocalDir {
                     match self.resolve_inside(&path) {
                         Ok(Some(target)) => match std::fs::metadata(&target) {
                             Ok(m) if m.is_dir() => {
-                                if visited.insert(target) {
-                                    stack.push(path);
+                                if !above.contains(&target) {
+                                    let mut chain = above.clone();
+                                    chain.push(target);
+                                    stack.push((path, chain));
                                 }
                                 continue;
                             }
@@ -378,8 +382,10 @@ impl ObjectStore for LocalDir {
                 }
                 if ft.is_dir() {
                     if let Ok(c) = std::fs::canonicalize(&path) {
-                        if visited.insert(c) {
-                            stack.push(path);
+                        if !above.contains(&c) {
+                            let mut chain = above.clone();
+                            chain.push(c);
+                            stack.push((path, chain));
                         }
                     }
                 } else if key != METADATA_FILE && key.starts_with(prefix) {

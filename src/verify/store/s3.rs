@@ -279,6 +279,8 @@ impl ObjectStore for S3Store {
                     .bucket(bucket)
                     .prefix(prefix)
                     .set_continuation_token(token.clone())
+                    .customize()
+                    .interceptor(WholeListing)
                     .send()
                     .await
                     .map_err(|e| {
@@ -306,11 +308,14 @@ impl ObjectStore for S3Store {
                     None => return Err(malformed("no <Name>")),
                 }
                 let contents = page.contents();
-                if let Some(n) = page.key_count() {
-                    let got = contents.len() + page.common_prefixes().len();
-                    if usize::try_from(n).ok() != Some(got) {
-                        return Err(malformed(&format!("<KeyCount> {n} but {got} entries")));
-                    }
+                // <KeyCount> is always sent by S3; a truncated body lacks it (the SDK's
+                // reader takes whatever elements it found before the cut).
+                let Some(n) = page.key_count() else {
+                    return Err(malformed("no <KeyCount>"));
+                };
+                let got = contents.len() + page.common_prefixes().len();
+                if usize::try_from(n).ok() != Some(got) {
+                    return Err(malformed(&format!("<KeyCount> {n} but {got} entries")));
                 }
                 for o in contents {
                     let Some(k) = o.key() else {
@@ -408,6 +413,43 @@ impl ObjectStore for S3Store {
                 stalled: self.stalled.clone(),
             }),
         })
+    }
+}
+
+/// Checks that a successful ListObjectsV2 body is one whole `<ListBucketResult>`
+/// document: the SDK's XML reader takes what it finds in a truncated or garbled body,
+/// which could make a damaged listing look like a short, valid one.
+#[derive(Debug)]
+struct WholeListing;
+
+impl aws_sdk_s3::config::Intercept for WholeListing {
+    fn name(&self) -> &'static str {
+        "trailcheck::WholeListing"
+    }
+
+    fn read_after_deserialization(
+        &self,
+        context: &aws_sdk_s3::config::interceptors::AfterDeserializationInterceptorContextRef<'_>,
+        _rc: &aws_sdk_s3::config::RuntimeComponents,
+        _cfg: &mut aws_sdk_s3::config::ConfigBag,
+    ) -> Result<(), Box<dyn std::error::Error + Send + Sync>> {
+        let response = context.response();
+        if !response.status().is_success() {
+            return Ok(());
+        }
+        let Some(body) = response.body().bytes() else {
+            return Ok(());
+        };
+        let text = String::from_utf8_lossy(body);
+        let mut doc = text.trim();
+        if let Some(rest) = doc.strip_prefix("<?xml") {
+            doc = rest.split_once("?>").map_or("", |(_, r)| r).trim_start();
+        }
+        if doc.starts_with("<ListBucketResult") && doc.ends_with("</ListBucketResult>") {
+            Ok(())
+        } else {
+            Err("malformed listing: the response body is not one whole <ListBucketResult> XML document".into())
+        }
     }
 }
 
