@@ -20,6 +20,10 @@ use std::io::Read;
 use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::sync::Arc;
 
+/// Most log files of a digest that is not valid reported one by one as `unverified`
+/// (a real digest lists far fewer; a forged one may list any number).
+pub const MAX_LISTED_BY_INVALID_DIGEST: usize = 10_000;
+
 /// Default cap on the log file results of one run (listed by digests, or found in the
 /// listing and reported as unreferenced or unverified).
 pub const DEFAULT_MAX_LOG_FILES: usize = 1_000_000;
@@ -30,6 +34,7 @@ pub struct LogBudget {
     cap: usize,
     left: AtomicUsize,
     exhausted: AtomicBool,
+    big: std::sync::Mutex<()>,
 }
 
 impl LogBudget {
@@ -39,6 +44,7 @@ impl LogBudget {
             cap,
             left: AtomicUsize::new(cap),
             exhausted: AtomicBool::new(false),
+            big: std::sync::Mutex::new(()),
         }
     }
 
@@ -61,6 +67,21 @@ impl LogBudget {
             self.exhausted.store(true, Ordering::SeqCst);
         }
         ok
+    }
+
+    fn big(&self) -> BigGuard<'_> {
+        self.big
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+    }
+
+    /// Results left.
+    fn left(&self) -> usize {
+        self.left.load(Ordering::SeqCst)
+    }
+
+    fn mark_exhausted(&self) {
+        self.exhausted.store(true, Ordering::SeqCst);
     }
 
     /// Whether some results were dropped for want of budget.
@@ -174,7 +195,15 @@ pub struct StreamKeys {
 }
 
 /// A fetched digest: inflated bytes and metadata, or why not.
-type Fetched = Result<(Vec<u8>, Metadata), (Category, String)>;
+type Fetched<'g> = Result<(Vec<u8>, Metadata, Option<BigGuard<'g>>), (Category, String)>;
+
+/// Held while a large digest is read and parsed: one at a time, so parallel workers
+/// cannot each hold a 64 MiB digest at once.
+type BigGuard<'g> = std::sync::MutexGuard<'g, ()>;
+
+/// Digests up to these sizes (compressed, inflated) are read in parallel; larger ones
+/// one at a time.
+const SMALL_DIGEST: (u64, u64) = (256 << 10, 4 << 20);
 
 /// A digest that failed: category, message, and its content when it could be parsed.
 type Bad = (Category, String, Option<Box<Digest>>);
@@ -198,7 +227,7 @@ struct Visited {
     outcome: Result<GoodDigest, Bad>,
 }
 
-impl Walk<'_> {
+impl<'a> Walk<'a> {
     /// Runs every stream; log files are fetched and hashed in parallel.
     #[must_use]
     pub fn run(&self, streams: &[(StreamId, StreamKeys)]) -> Vec<StreamReport> {
@@ -215,7 +244,7 @@ impl Walk<'_> {
                     .chain(k.backfill.iter().map(move |d| (d, region, true)))
             })
             .collect();
-        let cache: HashMap<String, Checked> = wanted
+        let mut cache: HashMap<String, Checked> = wanted
             .par_iter()
             .map(|(key, region, backfill)| {
                 let fetched = self.fetch_digest(self.bucket, key);
@@ -226,7 +255,7 @@ impl Walk<'_> {
 
         let walked: Vec<_> = streams
             .iter()
-            .map(|(id, keys)| self.walk_stream(id, keys, &cache))
+            .map(|(id, keys)| self.walk_stream(id, keys, &mut cache))
             .collect();
 
         // All log checks of all streams in one parallel pass, results kept in order.
@@ -265,30 +294,51 @@ impl Walk<'_> {
         }
     }
 
-    fn fetch_digest(&self, bucket: &str, key: &str) -> Fetched {
+    fn fetch_digest(&self, bucket: &str, key: &str) -> Fetched<'a> {
         let mut object = self.store.get(bucket, key).map_err(|e| match e {
             GetError::NotFound => (Category::NotFound, "not found".to_string()),
             GetError::Unreadable(why) => (Category::Unreadable, format!("cannot be read: {why}")),
             GetError::Refused(why) => (Category::Refused, why),
         })?;
+        let read_err = |e: std::io::Error| (Category::Unreadable, format!("cannot be read: {e}"));
         let mut compressed = Vec::new();
         object
             .body
             .by_ref()
-            .take(MAX_DIGEST_BYTES + 1)
+            .take(SMALL_DIGEST.0 + 1)
             .read_to_end(&mut compressed)
-            .map_err(|e| (Category::Unreadable, format!("cannot be read: {e}")))?;
+            .map_err(read_err)?;
+        let mut guard = None;
+        if compressed.len() as u64 > SMALL_DIGEST.0 {
+            guard = Some(self.budget.big());
+            object
+                .body
+                .by_ref()
+                .take(MAX_DIGEST_BYTES + 1 - compressed.len() as u64)
+                .read_to_end(&mut compressed)
+                .map_err(read_err)?;
+        }
         if compressed.len() as u64 > MAX_DIGEST_BYTES {
             return Err((
                 Category::TooLarge,
-                format!("digest object larger than {MAX_DIGEST_BYTES} bytes"),
+                format!("too large: digest object larger than {MAX_DIGEST_BYTES} bytes"),
             ));
         }
-        let inflated = inflate_all(&compressed, MAX_DIGEST_BYTES).map_err(|e| match e {
-            InflateError::TooLarge(_) => (Category::TooLarge, format!("invalid format: {e}")),
+        let inflate_err = |e: InflateError| match e {
+            InflateError::TooLarge(_) => (Category::TooLarge, format!("too large: {e}")),
             InflateError::Gzip(_) => (Category::InvalidFormat, format!("invalid format: {e}")),
-        })?;
-        Ok((inflated, object.metadata))
+        };
+        let inflated = match (inflate_all(&compressed, SMALL_DIGEST.1), &guard) {
+            (Err(InflateError::TooLarge(_)), None) => {
+                guard = Some(self.budget.big());
+                inflate_all(&compressed, MAX_DIGEST_BYTES)
+            }
+            (Err(InflateError::TooLarge(_)), Some(_)) => inflate_all(&compressed, MAX_DIGEST_BYTES),
+            (other, _) => other,
+        }
+        .map_err(inflate_err)?;
+        drop(compressed);
+        Ok((inflated, object.metadata, guard))
     }
 
     /// Steps b–h of §5 for one fetched digest.
@@ -296,11 +346,12 @@ impl Walk<'_> {
         &self,
         bucket: &str,
         key: &str,
-        fetched: Fetched,
+        fetched: Fetched<'_>,
         region: &str,
         backfill: bool,
     ) -> Result<GoodDigest, Bad> {
-        let (bytes, meta) = fetched.map_err(|(c, m)| (c, m, None))?;
+        // The guard (a large digest) is held until this check ends.
+        let (bytes, meta, _guard) = fetched.map_err(|(c, m)| (c, m, None))?;
         // The header first (logFiles skipped): the signature is checked before a digest's
         // log list is expanded, so a forged digest listing many logs costs little.
         let digest = parse_digest_with(&bytes, LogFiles::Skip).map_err(|e| {
@@ -312,7 +363,7 @@ impl Walk<'_> {
         })?;
         // An invalid digest keeps its log list (reported `unverified`) when it is small
         // enough and the run's budget allows.
-        let fail = |c: Category, m: String| match self.log_list(&bytes) {
+        let fail = |c: Category, m: String| match self.log_list(&bytes, false) {
             Ok(logs) => {
                 let mut d = digest.clone();
                 d.log_files = logs;
@@ -384,7 +435,7 @@ impl Walk<'_> {
         match verify_digest(keys, &digest, &sha256, signature) {
             Ok(()) => {
                 let log_files = self
-                    .log_list(&bytes)
+                    .log_list(&bytes, true)
                     .map_err(|(c, m)| (c, m, Some(Box::new(digest.clone()))))?;
                 Ok(GoodDigest {
                     digest: Digest {
@@ -423,25 +474,40 @@ impl Walk<'_> {
         }
     }
 
-    /// The digest's `logFiles`, within the per-digest cap and the run's budget.
-    fn log_list(&self, bytes: &[u8]) -> Result<Vec<LogEntry>, (Category, String)> {
-        let logs = match parse_digest_with(bytes, LogFiles::UpTo(MAX_LOG_FILES_PER_DIGEST)) {
+    /// The digest's `logFiles`, within the per-digest cap (smaller for a digest that is
+    /// not valid, whose logs are only reported `unverified`) and the run's budget.
+    fn log_list(&self, bytes: &[u8], valid: bool) -> Result<Vec<LogEntry>, (Category, String)> {
+        let per_digest = if valid {
+            MAX_LOG_FILES_PER_DIGEST
+        } else {
+            MAX_LISTED_BY_INVALID_DIGEST
+        };
+        let run_cap = || {
+            self.budget.mark_exhausted();
+            (
+                Category::TooLarge,
+                format!(
+                    "too large: its log files exceed what is left of this run's cap of {} log \
+                     file results (--max-log-files)",
+                    self.budget.cap()
+                ),
+            )
+        };
+        let left = self.budget.left();
+        if left == 0 {
+            return Err(run_cap());
+        }
+        let cap = per_digest.min(left);
+        let logs = match parse_digest_with(bytes, LogFiles::UpTo(cap)) {
             Ok(d) => d.log_files,
+            Err(DigestError::TooManyLogFiles(_)) if cap < per_digest => return Err(run_cap()),
             Err(e @ DigestError::TooManyLogFiles(_)) => {
                 return Err((Category::TooLarge, format!("too large: {e}")))
             }
             Err(e) => return Err((Category::InvalidFormat, format!("invalid format: {e}"))),
         };
         if !self.budget.take(logs.len()) {
-            return Err((
-                Category::TooLarge,
-                format!(
-                    "too large: its {} log files exceed what is left of this run's cap of {} \
-                     log file results (--max-log-files)",
-                    logs.len(),
-                    self.budget.cap()
-                ),
-            ));
+            return Err(run_cap());
         }
         Ok(logs)
     }
@@ -479,7 +545,7 @@ impl Walk<'_> {
         &self,
         id: &StreamId,
         keys: &StreamKeys,
-        cache: &HashMap<String, Checked>,
+        cache: &mut HashMap<String, Checked>,
     ) -> Walked {
         let mut walked = Walked::default();
         self.walk_list(id, &keys.digests, false, cache, &mut walked);
@@ -543,7 +609,7 @@ impl Walk<'_> {
         id: &StreamId,
         list: &[String],
         backfill: bool,
-        cache: &HashMap<String, Checked>,
+        cache: &mut HashMap<String, Checked>,
         walked: &mut Walked,
     ) {
         let kind = if backfill {
@@ -581,8 +647,14 @@ impl Walk<'_> {
                 });
                 break;
             }
-            let mut outcome = match cache.get(&key).filter(|_| bucket == self.bucket) {
-                Some(checked) => checked.clone(),
+            // Taken out, not copied: a digest's log list is held once.
+            let cached = if bucket == self.bucket {
+                cache.remove(&key)
+            } else {
+                None
+            };
+            let mut outcome = match cached {
+                Some(checked) => checked,
                 None => {
                     let fetched = self.fetch_digest(&bucket, &key);
                     self.check_digest(&bucket, &key, fetched, &id.region, backfill)

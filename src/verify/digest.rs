@@ -236,12 +236,12 @@ impl<'de> serde::de::Visitor<'de> for LogSeed<'_> {
             LogFiles::UpTo(cap) => cap,
         };
         let mut i = 0;
-        while let Some(item) = seq.next_element::<Value>()? {
+        while let Some(item) = seq.next_element::<EntryFields>()? {
             if i >= cap {
                 *self.failure = Some(DigestError::TooManyLogFiles(cap));
                 return Err(serde::de::Error::custom("too many log files"));
             }
-            match parse_log_entry(i, &item) {
+            match item.into_entry(i) {
                 Ok(entry) => out.push(entry),
                 Err(e) => {
                     *self.failure = Some(e);
@@ -279,25 +279,86 @@ impl<'de> serde::de::Visitor<'de> for LogSeed<'_> {
     }
 }
 
-fn parse_log_entry(i: usize, item: &Value) -> Result<LogEntry, DigestError> {
-    let Value::Object(obj) = item else {
-        return Err(DigestError::WrongType {
-            field: format!("logFiles[{i}]"),
-            expected: "object",
+/// One `logFiles[]` element as read: the three fields used (any JSON type), or not an
+/// object. Other members are skipped unread.
+enum EntryFields {
+    NotObject,
+    Object([Option<Value>; 3]),
+}
+
+const ENTRY_FIELDS: [&str; 3] = ["s3Bucket", "s3Object", "hashValue"];
+
+impl EntryFields {
+    fn into_entry(self, i: usize) -> Result<LogEntry, DigestError> {
+        let EntryFields::Object(fields) = self else {
+            return Err(DigestError::WrongType {
+                field: format!("logFiles[{i}]"),
+                expected: "object",
+            });
+        };
+        let [bucket, key, hash] = fields.map(|v| match v {
+            Some(Value::String(s)) => Some(s),
+            _ => None,
         });
-    };
-    let get = |name: &str| match obj.get(name) {
-        Some(Value::String(s)) => Ok(s.clone()),
-        _ => Err(DigestError::WrongType {
-            field: format!("logFiles[{i}].{name}"),
+        let missing = |n: usize| DigestError::WrongType {
+            field: format!("logFiles[{i}].{}", ENTRY_FIELDS[n]),
             expected: "string",
-        }),
-    };
-    Ok(LogEntry {
-        bucket: get("s3Bucket")?,
-        key: get("s3Object")?,
-        hash: get("hashValue")?,
-    })
+        };
+        Ok(LogEntry {
+            bucket: bucket.ok_or_else(|| missing(0))?,
+            key: key.ok_or_else(|| missing(1))?,
+            hash: hash.ok_or_else(|| missing(2))?,
+        })
+    }
+}
+
+impl<'de> serde::Deserialize<'de> for EntryFields {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        d.deserialize_any(EntryVisitor)
+    }
+}
+
+struct EntryVisitor;
+
+impl<'de> serde::de::Visitor<'de> for EntryVisitor {
+    type Value = EntryFields;
+    fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("a logFiles entry")
+    }
+    fn visit_map<A: serde::de::MapAccess<'de>>(self, mut map: A) -> Result<EntryFields, A::Error> {
+        let mut fields: [Option<Value>; 3] = [None, None, None];
+        while let Some(name) = map.next_key::<std::borrow::Cow<'de, str>>()? {
+            match ENTRY_FIELDS.iter().position(|f| *f == name) {
+                Some(n) => fields[n] = Some(map.next_value()?),
+                None => {
+                    map.next_value::<serde::de::IgnoredAny>()?;
+                }
+            }
+        }
+        Ok(EntryFields::Object(fields))
+    }
+    fn visit_seq<A: serde::de::SeqAccess<'de>>(self, mut seq: A) -> Result<EntryFields, A::Error> {
+        while seq.next_element::<serde::de::IgnoredAny>()?.is_some() {}
+        Ok(EntryFields::NotObject)
+    }
+    fn visit_bool<E: serde::de::Error>(self, _: bool) -> Result<EntryFields, E> {
+        Ok(EntryFields::NotObject)
+    }
+    fn visit_i64<E: serde::de::Error>(self, _: i64) -> Result<EntryFields, E> {
+        Ok(EntryFields::NotObject)
+    }
+    fn visit_u64<E: serde::de::Error>(self, _: u64) -> Result<EntryFields, E> {
+        Ok(EntryFields::NotObject)
+    }
+    fn visit_f64<E: serde::de::Error>(self, _: f64) -> Result<EntryFields, E> {
+        Ok(EntryFields::NotObject)
+    }
+    fn visit_str<E: serde::de::Error>(self, _: &str) -> Result<EntryFields, E> {
+        Ok(EntryFields::NotObject)
+    }
+    fn visit_unit<E: serde::de::Error>(self) -> Result<EntryFields, E> {
+        Ok(EntryFields::NotObject)
+    }
 }
 
 fn req_str(obj: &Map<String, Value>, field: &'static str) -> Result<String, DigestError> {

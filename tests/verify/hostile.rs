@@ -11,15 +11,9 @@ use trailcheck::verify::emit::{self, EmitSpec};
 fn run(sc: &Scenario, start: &str, end: &str, extra: &[&str]) -> assert_cmd::assert::Assert {
     Command::cargo_bin("trailcheck")
         .unwrap()
-        .args([
-            "verify",
-            "--trail-arn",
-            ARN,
-            "--start-time",
-            start,
-            "--end-time",
-            end,
-        ])
+        .args(["verify", "--trail-arn", ARN])
+        .arg(format!("--start-time={start}"))
+        .arg(format!("--end-time={end}"))
         .arg("--local")
         .arg(&sc.mirror)
         .arg("--public-keys")
@@ -144,7 +138,13 @@ fn forged_digest(sc: &Scenario, k: u32, n: usize) -> String {
 #[test]
 fn forged_digests_listing_huge_log_lists_are_not_expanded() {
     let sc = build(&spec());
-    let huge = forged_digest(&sc, 6, 100_001);
+    let forged = forged_digest(&sc, 6, 10_001);
+    // A correctly signed digest listing more than any real one is too large.
+    let signed_key = sc.digest_key(&stream("us-east-1"), 6);
+    let mut signed = sc.read_digest(&signed_key);
+    let entry = serde_json::json!({"s3Bucket": BUCKET, "s3Object": "x", "hashValue": "00"});
+    signed["logFiles"] = Value::Array(vec![entry; 100_001]);
+    sc.write_signed_digest(&signed, &KEY_A, &[]);
     let out = cli(&sc, &["--format", "json"])
         .code(1)
         .get_output()
@@ -153,21 +153,36 @@ fn forged_digests_listing_huge_log_lists_are_not_expanded() {
     let j = json_of(&out);
     let bad = categories(&j);
     assert!(
-        bad.contains(&(huge.clone(), "signature_failed".into())),
+        bad.contains(&(forged.clone(), "signature_failed".into())),
         "{bad:?}"
     );
-    // Its 100,001 invented logs are not each reported.
+    assert!(
+        bad.contains(&(signed_key.clone(), "too_large".into())),
+        "{bad:?}"
+    );
+    // Their invented logs are not each reported.
     assert!(j["results"].as_array().unwrap().len() < 200);
-    let msg = j["results"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .find(|r| r["key"] == huge.as_str())
-        .unwrap()["message"]
-        .as_str()
-        .unwrap()
-        .to_string();
-    assert!(msg.contains("more than 100000 log files"), "{msg}");
+    let message = |key: &str| {
+        j["results"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|r| r["key"] == key)
+            .unwrap()["message"]
+            .as_str()
+            .unwrap()
+            .to_string()
+    };
+    assert!(
+        message(&forged).contains("more than 10000 log files"),
+        "{}",
+        message(&forged)
+    );
+    assert!(
+        message(&signed_key).contains("more than 100000 log files"),
+        "{}",
+        message(&signed_key)
+    );
 }
 
 #[test]
