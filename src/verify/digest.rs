@@ -281,6 +281,10 @@ impl<'de> serde::de::Visitor<'de> for LogSeed<'_> {
 
 /// One `logFiles[]` element as read: the three fields used (any JSON type), or not an
 /// object. Other members are skipped unread.
+#[expect(
+    clippy::large_enum_variant,
+    reason = "a transient value per entry, never stored"
+)]
 enum EntryFields {
     NotObject,
     Object([Option<Value>; 3]),
@@ -717,6 +721,84 @@ mod tests {
     fn digest_with_missing_field_names_it() {
         let err = parse_digest(br#"{"digestStartTime":"2024-03-01T02:01:31Z"}"#).unwrap_err();
         assert_eq!(err, DigestError::Missing("digestEndTime"));
+    }
+
+    const HEAD: &str = r#""digestStartTime":"2024-03-01T02:01:31Z","digestEndTime":"2024-03-01T03:01:31Z","digestS3Bucket":"b","digestS3Object":"k","digestPublicKeyFingerprint":"f","previousDigestSignature":null"#;
+
+    fn with_logs(logs: &str) -> Vec<u8> {
+        format!("{{{HEAD},\"ignored\":{{\"deep\":[1,2,3]}},\"logFiles\":{logs}}}").into_bytes()
+    }
+
+    #[test]
+    fn log_lists_are_capped_skipped_or_typed_by_entry() {
+        let e = r#"{"s3Bucket":"b","s3Object":"o","hashValue":"h","extra":[{}]}"#;
+        let three = with_logs(&format!("[{e},{e},{e}]"));
+        assert_eq!(parse_digest(&three).unwrap().log_files.len(), 3);
+        assert_eq!(
+            parse_digest_with(&three, LogFiles::UpTo(2)),
+            Err(DigestError::TooManyLogFiles(2))
+        );
+        let skipped = parse_digest_with(&three, LogFiles::Skip).unwrap();
+        assert!(skipped.log_files.is_empty());
+        assert_eq!(skipped.end_raw, "2024-03-01T03:01:31Z");
+        let bad = with_logs(&format!(
+            r#"[{e},{{"s3Bucket":"b","s3Object":7,"hashValue":"h"}}]"#
+        ));
+        assert_eq!(
+            parse_digest(&bad),
+            Err(DigestError::WrongType {
+                field: "logFiles[1].s3Object".into(),
+                expected: "string"
+            })
+        );
+        assert!(matches!(
+            parse_digest(&with_logs("[1]")),
+            Err(DigestError::WrongType { .. })
+        ));
+        assert!(matches!(
+            parse_digest(&with_logs("{}")),
+            Err(DigestError::WrongType { .. })
+        ));
+        // Trailing garbage after the object is a JSON error.
+        let mut trailing = three.clone();
+        trailing.extend_from_slice(b" x");
+        assert!(matches!(parse_digest(&trailing), Err(DigestError::Json(_))));
+    }
+
+    #[test]
+    fn digest_times_must_have_four_digit_years() {
+        for t in [
+            "+262142-12-31T23:59:59Z",
+            "-0001-01-01T00:00:00Z",
+            "1969-12-31T23:59:59Z",
+        ] {
+            let d = with_logs("[]");
+            let text = String::from_utf8(d)
+                .unwrap()
+                .replace("2024-03-01T03:01:31Z", t);
+            assert!(
+                matches!(
+                    parse_digest(text.as_bytes()),
+                    Err(DigestError::BadTime { .. })
+                ),
+                "{t}"
+            );
+        }
+    }
+
+    #[test]
+    fn key_bounds_stay_four_digit_and_arithmetic_saturates() {
+        assert_eq!(key_bound(DateTime::<Utc>::MAX_UTC), "99991231T235959Z");
+        assert_eq!(key_bound(DateTime::<Utc>::MIN_UTC), "00000101T000000Z");
+        assert_eq!(
+            plus(DateTime::<Utc>::MAX_UTC, Duration::hours(1)),
+            DateTime::<Utc>::MAX_UTC
+        );
+        assert_eq!(
+            minus(DateTime::<Utc>::MIN_UTC, Duration::hours(1)),
+            DateTime::<Utc>::MIN_UTC
+        );
+        assert!(key_bound(plus(max_time(), Duration::hours(1))).as_str() > "20240301T000000Z");
     }
 
     #[test]

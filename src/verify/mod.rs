@@ -100,20 +100,9 @@ pub enum VerifyError {
     BadTime { flag: &'static str, value: String },
     #[error("{flag} {value:?} is out of range: times must lie between 1970-01-01T00:00:00Z and 9999-12-31T23:59:59Z")]
     TimeOutOfRange { flag: &'static str, value: String },
-    #[error(
-        "No digests found: listed s3://{bucket}/{prefix} and found no digest of trail {trail} \
-         (digest keys containing `_{trail_part}_`){filters}; {listed} key(s) listed{others}. \
-         Check --trail-arn (name and home region), --s3-bucket, --s3-prefix, --account-id and --region"
-    )]
-    NothingFound {
-        bucket: String,
-        prefix: String,
-        trail: String,
-        trail_part: String,
-        filters: String,
-        listed: usize,
-        others: String,
-    },
+    /// No digest of the trail at all in the listing (a typo'd ARN, bucket or prefix).
+    #[error("{0}")]
+    NothingFound(String),
     #[error("--start-time {start} is after --end-time {end}")]
     StartAfterEnd { start: String, end: String },
     #[error(
@@ -354,15 +343,15 @@ fn nothing_found(req: &Request, prefix: &str, listing: &[String], trail_part: &s
             if trails.len() > 5 { ", …" } else { "" }
         )
     };
-    VerifyError::NothingFound {
-        bucket: req.bucket.clone(),
-        prefix: prefix.to_string(),
-        trail: req.trail.arn.clone(),
-        trail_part: trail_part.to_string(),
-        filters,
-        listed: listing.len(),
-        others,
-    }
+    VerifyError::NothingFound(format!(
+        "No digests found: listed s3://{}/{prefix} and found no digest of trail {} (digest \
+         keys containing `_{trail_part}_`){filters}; {} key(s) listed{others}. Check \
+         --trail-arn (name and home region), --s3-bucket, --s3-prefix, --account-id and \
+         --region",
+        req.bucket,
+        req.trail.arn,
+        listing.len()
+    ))
 }
 
 /// Runs `trailcheck verify` from its command line.
