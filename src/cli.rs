@@ -100,8 +100,9 @@ pub struct SimulateArgs {
     #[arg(long, value_name = "DIR", requires = "signing_key")]
     pub emit: Option<PathBuf>,
 
-    /// Hours of logs and digests to write with --emit.
-    #[arg(long, value_name = "N", default_value_t = 24, requires = "emit")]
+    /// Hours of logs and digests to write with --emit (1 to 87600).
+    #[arg(long, value_name = "N", default_value_t = 24, requires = "emit",
+          value_parser = clap::value_parser!(u32).range(1..=i64::from(crate::verify::emit::MAX_EMIT_HOURS)))]
     pub hours: u32,
 
     /// RSA private key (PKCS#1 or PKCS#8 PEM) that signs the digests written by --emit;

@@ -7,6 +7,8 @@
     reason = "tests fail loudly on a broken invariant"
 )]
 
+#[path = "verify/hostile.rs"]
+mod hostile;
 #[cfg(feature = "s3")]
 #[path = "verify/s3.rs"]
 mod s3;
@@ -21,12 +23,12 @@ use trailcheck::verify::chain::{Category, FileKind, Status};
 use trailcheck::verify::emit::{EmitSpec, SigningKey};
 use trailcheck::verify::store::{LocalDir, ObjectStore as _};
 
-fn cli(sc: &Scenario, extra: &[&str]) -> assert_cmd::assert::Assert {
+pub(crate) fn cli(sc: &Scenario, extra: &[&str]) -> assert_cmd::assert::Assert {
     verify_day_cli(&[&sc.mirror], &sc.emitted.public_keys, extra)
 }
 
 /// `trailcheck verify` of the emitted day over local mirrors (one `--local` each).
-fn verify_day_cli(
+pub(crate) fn verify_day_cli(
     mirrors: &[&std::path::Path],
     public_keys: &std::path::Path,
     extra: &[&str],
@@ -48,7 +50,7 @@ fn verify_day_cli(
     cmd.assert()
 }
 
-fn json_of(out: &[u8]) -> Value {
+pub(crate) fn json_of(out: &[u8]) -> Value {
     serde_json::from_slice(out).unwrap()
 }
 
@@ -541,7 +543,7 @@ fn range_after_a_final_digest_has_no_digests_and_is_clean() {
 }
 
 /// A late log delivered after its hour's digest, covered by a backfill digest.
-fn with_backfill(timestamp: Option<&str>) -> (Scenario, String, String) {
+pub(crate) fn with_backfill(timestamp: Option<&str>) -> (Scenario, String, String) {
     let sc = build(&spec());
     let regular = sc.digest_key(&stream("us-east-1"), 5);
     let mut d = sc.read_digest(&regular);
@@ -719,6 +721,7 @@ fn a_chain_that_moved_buckets_is_followed_and_the_old_bucket_listed() {
         accounts: Vec::new(),
         regions: Vec::new(),
         max_log_bytes: 1 << 20,
+        max_log_files: trailcheck::verify::chain::DEFAULT_MAX_LOG_FILES,
     };
     let keys = old.keys();
     let v = trailcheck::verify::verify(&req, &store, &|_| Ok(keys.clone())).unwrap();

@@ -9,7 +9,9 @@ fuzz_target!(|data: &[u8]| {
     if let Ok(inflated) = inflate::inflate_all(data, 1 << 20) {
         let _ = digest::parse_digest(&inflated);
     }
-    // As the inflated JSON itself.
+    // As the inflated JSON itself: header only, a small log cap, then the default cap.
+    let _ = digest::parse_digest_with(data, digest::LogFiles::Skip);
+    let _ = digest::parse_digest_with(data, digest::LogFiles::UpTo(3));
     if let Ok(d) = digest::parse_digest(data) {
         let _ = digest::digest_key_date(&d.key);
         let _ = digest::parse_digest_key(&d.key);

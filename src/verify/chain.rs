@@ -5,8 +5,9 @@
 //! Input is an [`ObjectStore`] and the run's parameters; output is plain data
 //! ([`StreamReport`]) that `report` renders. Nothing here prints.
 use super::digest::{
-    digest_key_date, fmt_time, parse_digest, parse_key_time, parse_log_key, Digest, LogEntry,
-    StreamId,
+    digest_key_date, fmt_time, in_time_range, key_bound, minus, parse_digest_with, parse_key_time,
+    parse_log_key, plus, Digest, DigestError, LogEntry, LogFiles, StreamId,
+    MAX_LOG_FILES_PER_DIGEST,
 };
 use super::inflate::{hash_gzip, inflate_all, sha256_hex, InflateError, MAX_DIGEST_BYTES};
 use super::signature::{verify_digest, KeySet, SignatureFailure};
@@ -16,6 +17,79 @@ use rayon::prelude::*;
 use serde::Serialize;
 use std::collections::{BTreeSet, HashMap, HashSet};
 use std::io::Read;
+use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
+use std::sync::Arc;
+
+/// Most log files of a digest that is not valid reported one by one as `unverified`
+/// (a real digest lists far fewer; a forged one may list any number).
+pub const MAX_LISTED_BY_INVALID_DIGEST: usize = 10_000;
+
+/// Default cap on the log file results of one run (listed by digests, or found in the
+/// listing and reported as unreferenced or unverified).
+pub const DEFAULT_MAX_LOG_FILES: usize = 1_000_000;
+
+/// The run's budget of log file results, shared by the parallel digest checks.
+#[derive(Debug)]
+pub struct LogBudget {
+    cap: usize,
+    left: AtomicUsize,
+    exhausted: AtomicBool,
+    big: std::sync::Mutex<()>,
+}
+
+impl LogBudget {
+    #[must_use]
+    pub fn new(cap: usize) -> Self {
+        LogBudget {
+            cap,
+            left: AtomicUsize::new(cap),
+            exhausted: AtomicBool::new(false),
+            big: std::sync::Mutex::new(()),
+        }
+    }
+
+    /// The cap it started with.
+    #[must_use]
+    pub fn cap(&self) -> usize {
+        self.cap
+    }
+
+    /// Takes `n` results from the budget; `false` (and the budget marked exhausted) when
+    /// fewer than `n` are left.
+    pub fn take(&self, n: usize) -> bool {
+        let ok = self
+            .left
+            .fetch_update(Ordering::SeqCst, Ordering::SeqCst, |left| {
+                left.checked_sub(n)
+            })
+            .is_ok();
+        if !ok {
+            self.exhausted.store(true, Ordering::SeqCst);
+        }
+        ok
+    }
+
+    fn big(&self) -> BigGuard<'_> {
+        self.big
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+    }
+
+    /// Results left.
+    fn left(&self) -> usize {
+        self.left.load(Ordering::SeqCst)
+    }
+
+    fn mark_exhausted(&self) {
+        self.exhausted.store(true, Ordering::SeqCst);
+    }
+
+    /// Whether some results were dropped for want of budget.
+    #[must_use]
+    pub fn exhausted(&self) -> bool {
+        self.exhausted.load(Ordering::SeqCst)
+    }
+}
 
 /// Why a file is not valid. The first seven are the CLI's (§5.2); the rest are
 /// trailcheck's stricter checks (§9).
@@ -41,8 +115,11 @@ pub enum Category {
     KeyNotValidAtTime,
     /// The object exists but could not be read (access denied, I/O error).
     Unreadable,
-    /// Inflates beyond the cap (gzip bomb).
+    /// Beyond a cap: inflates past it (gzip bomb), or lists or makes more files than a
+    /// digest or a run may.
     TooLarge,
+    /// Not read on purpose: a symlink out of the local mirror, or not a regular file.
+    Refused,
 }
 
 /// What kind of file a result is about.
@@ -60,7 +137,7 @@ pub enum Status {
     Valid,
     Invalid(Category, String),
     /// Could not be checked (listed by an invalid digest, or in a missing digest's hour).
-    Unverified(String),
+    Unverified(Arc<str>),
 }
 
 /// One line of the report.
@@ -102,6 +179,8 @@ pub struct Walk<'a> {
     /// Every key from the source, for backfill digests' own windows.
     pub all_keys: &'a KeySet,
     pub max_log_bytes: u64,
+    /// Log file results left for this run.
+    pub budget: &'a LogBudget,
 }
 
 /// The digest keys and log keys of one stream, each sorted.
@@ -116,7 +195,15 @@ pub struct StreamKeys {
 }
 
 /// A fetched digest: inflated bytes and metadata, or why not.
-type Fetched = Result<(Vec<u8>, Metadata), (Category, String)>;
+type Fetched<'g> = Result<(Vec<u8>, Metadata, Option<BigGuard<'g>>), (Category, String)>;
+
+/// Held while a large digest is read and parsed: one at a time, so parallel workers
+/// cannot each hold a 64 MiB digest at once.
+type BigGuard<'g> = std::sync::MutexGuard<'g, ()>;
+
+/// Digests up to these sizes (compressed, inflated) are read in parallel; larger ones
+/// one at a time.
+const SMALL_DIGEST: (u64, u64) = (256 << 10, 4 << 20);
 
 /// A digest that failed: category, message, and its content when it could be parsed.
 type Bad = (Category, String, Option<Box<Digest>>);
@@ -140,7 +227,7 @@ struct Visited {
     outcome: Result<GoodDigest, Bad>,
 }
 
-impl Walk<'_> {
+impl<'a> Walk<'a> {
     /// Runs every stream; log files are fetched and hashed in parallel.
     #[must_use]
     pub fn run(&self, streams: &[(StreamId, StreamKeys)]) -> Vec<StreamReport> {
@@ -157,7 +244,7 @@ impl Walk<'_> {
                     .chain(k.backfill.iter().map(move |d| (d, region, true)))
             })
             .collect();
-        let cache: HashMap<String, Checked> = wanted
+        let mut cache: HashMap<String, Checked> = wanted
             .par_iter()
             .map(|(key, region, backfill)| {
                 let fetched = self.fetch_digest(self.bucket, key);
@@ -168,7 +255,7 @@ impl Walk<'_> {
 
         let walked: Vec<_> = streams
             .iter()
-            .map(|(id, keys)| self.walk_stream(id, keys, &cache))
+            .map(|(id, keys)| self.walk_stream(id, keys, &mut cache))
             .collect();
 
         // All log checks of all streams in one parallel pass, results kept in order.
@@ -203,32 +290,55 @@ impl Walk<'_> {
             keys,
             all_keys: self.all_keys,
             max_log_bytes: self.max_log_bytes,
+            budget: self.budget,
         }
     }
 
-    fn fetch_digest(&self, bucket: &str, key: &str) -> Fetched {
+    fn fetch_digest(&self, bucket: &str, key: &str) -> Fetched<'a> {
         let mut object = self.store.get(bucket, key).map_err(|e| match e {
             GetError::NotFound => (Category::NotFound, "not found".to_string()),
             GetError::Unreadable(why) => (Category::Unreadable, format!("cannot be read: {why}")),
+            GetError::Refused(why) => (Category::Refused, why),
         })?;
+        let read_err = |e: std::io::Error| (Category::Unreadable, format!("cannot be read: {e}"));
         let mut compressed = Vec::new();
         object
             .body
             .by_ref()
-            .take(MAX_DIGEST_BYTES + 1)
+            .take(SMALL_DIGEST.0 + 1)
             .read_to_end(&mut compressed)
-            .map_err(|e| (Category::Unreadable, format!("cannot be read: {e}")))?;
+            .map_err(read_err)?;
+        let mut guard = None;
+        if compressed.len() as u64 > SMALL_DIGEST.0 {
+            guard = Some(self.budget.big());
+            object
+                .body
+                .by_ref()
+                .take(MAX_DIGEST_BYTES + 1 - compressed.len() as u64)
+                .read_to_end(&mut compressed)
+                .map_err(read_err)?;
+        }
         if compressed.len() as u64 > MAX_DIGEST_BYTES {
             return Err((
                 Category::TooLarge,
-                format!("digest object larger than {MAX_DIGEST_BYTES} bytes"),
+                format!("too large: digest object larger than {MAX_DIGEST_BYTES} bytes"),
             ));
         }
-        let inflated = inflate_all(&compressed, MAX_DIGEST_BYTES).map_err(|e| match e {
-            InflateError::TooLarge(_) => (Category::TooLarge, format!("invalid format: {e}")),
+        let inflate_err = |e: InflateError| match e {
+            InflateError::TooLarge(_) => (Category::TooLarge, format!("too large: {e}")),
             InflateError::Gzip(_) => (Category::InvalidFormat, format!("invalid format: {e}")),
-        })?;
-        Ok((inflated, object.metadata))
+        };
+        let inflated = match (inflate_all(&compressed, SMALL_DIGEST.1), &guard) {
+            (Err(InflateError::TooLarge(_)), None) => {
+                guard = Some(self.budget.big());
+                inflate_all(&compressed, MAX_DIGEST_BYTES)
+            }
+            (Err(InflateError::TooLarge(_)), Some(_)) => inflate_all(&compressed, MAX_DIGEST_BYTES),
+            (other, _) => other,
+        }
+        .map_err(inflate_err)?;
+        drop(compressed);
+        Ok((inflated, object.metadata, guard))
     }
 
     /// Steps b–h of §5 for one fetched digest.
@@ -236,19 +346,35 @@ impl Walk<'_> {
         &self,
         bucket: &str,
         key: &str,
-        fetched: Fetched,
+        fetched: Fetched<'_>,
         region: &str,
         backfill: bool,
     ) -> Result<GoodDigest, Bad> {
-        let (bytes, meta) = fetched.map_err(|(c, m)| (c, m, None))?;
-        let digest = parse_digest(&bytes).map_err(|e| {
+        // The guard (a large digest) is held until this check ends.
+        let (bytes, meta, _guard) = fetched.map_err(|(c, m)| (c, m, None))?;
+        // The header first (logFiles skipped): the signature is checked before a digest's
+        // log list is expanded, so a forged digest listing many logs costs little.
+        let digest = parse_digest_with(&bytes, LogFiles::Skip).map_err(|e| {
             (
                 Category::InvalidFormat,
                 format!("invalid format: {e}"),
                 None,
             )
         })?;
-        let fail = |c: Category, m: String| (c, m, Some(Box::new(digest.clone())));
+        // An invalid digest keeps its log list (reported `unverified`) when it is small
+        // enough and the run's budget allows.
+        let fail = |c: Category, m: String| match self.log_list(&bytes, false) {
+            Ok(logs) => {
+                let mut d = digest.clone();
+                d.log_files = logs;
+                (c, m, Some(Box::new(d)))
+            }
+            Err((_, why)) => (
+                c,
+                format!("{m}; its log files are not listed: {why}"),
+                Some(Box::new(digest.clone())),
+            ),
+        };
         let Some(signature) = meta.get("signature") else {
             return Err(fail(
                 Category::SignatureFailed,
@@ -273,18 +399,25 @@ impl Walk<'_> {
         }
         let backfill_keys;
         let keys = if backfill {
-            let Some(ts) = meta
-                .get("backfill-generation-timestamp")
-                .and_then(|t| parse_loose_time(t))
-            else {
+            let Some(raw) = meta.get("backfill-generation-timestamp") else {
                 return Err(fail(
                     Category::InvalidFormat,
-                    "invalid format: backfill digest without a readable backfill-generation-timestamp metadata entry".into(),
+                    "invalid format: backfill digest without a backfill-generation-timestamp metadata entry".into(),
+                ));
+            };
+            let Some(ts) = parse_loose_time(raw) else {
+                return Err(fail(
+                    Category::InvalidFormat,
+                    format!(
+                        "invalid format: backfill-generation-timestamp {:?} is not a time between \
+                         1970 and 9999 (ISO-8601 or epoch seconds)",
+                        raw.chars().take(64).collect::<String>()
+                    ),
                 ));
             };
             backfill_keys = self
                 .all_keys
-                .overlapping(ts - Duration::hours(1), ts + Duration::hours(1));
+                .overlapping(minus(ts, Duration::hours(1)), plus(ts, Duration::hours(1)));
             &backfill_keys
         } else {
             self.keys
@@ -300,11 +433,19 @@ impl Walk<'_> {
         }
         let sha256 = sha256_hex(&bytes);
         match verify_digest(keys, &digest, &sha256, signature) {
-            Ok(()) => Ok(GoodDigest {
-                digest,
-                sha256,
-                signature: signature.clone(),
-            }),
+            Ok(()) => {
+                let log_files = self
+                    .log_list(&bytes, true)
+                    .map_err(|(c, m)| (c, m, Some(Box::new(digest.clone()))))?;
+                Ok(GoodDigest {
+                    digest: Digest {
+                        log_files,
+                        ..digest
+                    },
+                    sha256,
+                    signature: signature.clone(),
+                })
+            }
             Err(SignatureFailure::KeyNotFound) => Err(fail(
                 Category::PublicKeyNotFound,
                 format!(
@@ -333,6 +474,44 @@ impl Walk<'_> {
         }
     }
 
+    /// The digest's `logFiles`, within the per-digest cap (smaller for a digest that is
+    /// not valid, whose logs are only reported `unverified`) and the run's budget.
+    fn log_list(&self, bytes: &[u8], valid: bool) -> Result<Vec<LogEntry>, (Category, String)> {
+        let per_digest = if valid {
+            MAX_LOG_FILES_PER_DIGEST
+        } else {
+            MAX_LISTED_BY_INVALID_DIGEST
+        };
+        let run_cap = || {
+            self.budget.mark_exhausted();
+            (
+                Category::TooLarge,
+                format!(
+                    "too large: its log files exceed what is left of this run's cap of {} log \
+                     file results (--max-log-files)",
+                    self.budget.cap()
+                ),
+            )
+        };
+        let left = self.budget.left();
+        if left == 0 {
+            return Err(run_cap());
+        }
+        let cap = per_digest.min(left);
+        let logs = match parse_digest_with(bytes, LogFiles::UpTo(cap)) {
+            Ok(d) => d.log_files,
+            Err(DigestError::TooManyLogFiles(_)) if cap < per_digest => return Err(run_cap()),
+            Err(e @ DigestError::TooManyLogFiles(_)) => {
+                return Err((Category::TooLarge, format!("too large: {e}")))
+            }
+            Err(e) => return Err((Category::InvalidFormat, format!("invalid format: {e}"))),
+        };
+        if !self.budget.take(logs.len()) {
+            return Err(run_cap());
+        }
+        Ok(logs)
+    }
+
     fn check_log(&self, entry: &LogEntry) -> Status {
         let object = match self.store.get(&entry.bucket, &entry.key) {
             Ok(o) => o,
@@ -342,6 +521,7 @@ impl Walk<'_> {
             Err(GetError::Unreadable(why)) => {
                 return Status::Invalid(Category::Unreadable, format!("cannot be read: {why}"))
             }
+            Err(GetError::Refused(why)) => return Status::Invalid(Category::Refused, why),
         };
         match hash_gzip(object.body, self.max_log_bytes) {
             Err(e @ InflateError::TooLarge(_)) => {
@@ -365,7 +545,7 @@ impl Walk<'_> {
         &self,
         id: &StreamId,
         keys: &StreamKeys,
-        cache: &HashMap<String, Checked>,
+        cache: &mut HashMap<String, Checked>,
     ) -> Walked {
         let mut walked = Walked::default();
         self.walk_list(id, &keys.digests, false, cache, &mut walked);
@@ -393,11 +573,11 @@ impl Walk<'_> {
         // §9: the newest digests of a stream that was still logging are gone.
         if let Some((head_end, window)) = head {
             let is_final = window.is_some_and(|w| w < Duration::minutes(59));
-            if !is_final && self.end - head_end > Duration::hours(2) {
+            if !is_final && self.end.signed_duration_since(head_end) > Duration::hours(2) {
                 let expected = id.digest_key(
                     self.trail_name,
                     self.home_region,
-                    head_end + Duration::hours(1),
+                    plus(head_end, Duration::hours(1)),
                 );
                 walked.missing_head = Some((
                     head_end,
@@ -429,7 +609,7 @@ impl Walk<'_> {
         id: &StreamId,
         list: &[String],
         backfill: bool,
-        cache: &HashMap<String, Checked>,
+        cache: &mut HashMap<String, Checked>,
         walked: &mut Walked,
     ) {
         let kind = if backfill {
@@ -467,8 +647,14 @@ impl Walk<'_> {
                 });
                 break;
             }
-            let mut outcome = match cache.get(&key).filter(|_| bucket == self.bucket) {
-                Some(checked) => checked.clone(),
+            // Taken out, not copied: a digest's log list is held once.
+            let cached = if bucket == self.bucket {
+                cache.remove(&key)
+            } else {
+                None
+            };
+            let mut outcome = match cached {
+                Some(checked) => checked,
                 None => {
                     let fetched = self.fetch_digest(&bucket, &key);
                     self.check_digest(&bucket, &key, fetched, &id.region, backfill)
@@ -585,6 +771,7 @@ fn parse_loose_time(s: &str) -> Option<DateTime<Utc>> {
                 .ok()
                 .and_then(|n| DateTime::from_timestamp(n, 0))
         })
+        .filter(|t| in_time_range(*t))
 }
 
 #[derive(Default)]
@@ -604,70 +791,73 @@ impl Walked {
         walk: &Walk<'_>,
     ) -> StreamReport {
         let mut results = Vec::new();
-        let mut referenced: HashSet<&str> = HashSet::new();
-        let mut covered: Vec<(DateTime<Utc>, DateTime<Utc>, &str)> = Vec::new();
+        let mut covered: Vec<(DateTime<Utc>, DateTime<Utc>, String)> = Vec::new();
         let mut suspect: Vec<(DateTime<Utc>, DateTime<Utc>, String)> = Vec::new();
         let mut valid_range: Option<(DateTime<Utc>, DateTime<Utc>)> = None;
-        for v in &self.visited {
-            match &v.outcome {
+        // Log entries are moved into the results, not copied: a run's memory is mostly
+        // these keys.
+        for v in self.visited {
+            match v.outcome {
                 Ok(good) => {
-                    let d = &good.digest;
+                    let d = good.digest;
+                    covered.push((d.start, d.end, v.key.clone()));
                     results.push(FileResult {
                         kind: v.kind,
-                        bucket: v.bucket.clone(),
-                        key: v.key.clone(),
+                        bucket: v.bucket,
+                        key: v.key,
                         status: Status::Valid,
                     });
-                    covered.push((d.start, d.end, &v.key));
                     if v.kind == FileKind::Digest {
                         valid_range = Some(match valid_range {
                             None => (d.start, d.end),
                             Some((a, b)) => (a.min(d.start), b.max(d.end)),
                         });
                     }
-                    for l in &d.log_files {
-                        referenced.insert(&l.key);
+                    for l in d.log_files {
                         results.push(FileResult {
                             kind: FileKind::Log,
-                            bucket: l.bucket.clone(),
-                            key: l.key.clone(),
-                            status: checked.next().unwrap_or(Status::Unverified(
-                                "internal: no verdict computed".into(),
-                            )),
+                            bucket: l.bucket,
+                            key: l.key,
+                            status: checked.next().unwrap_or_else(|| {
+                                Status::Unverified("internal: no verdict computed".into())
+                            }),
                         });
                     }
                 }
                 Err((cat, msg, digest)) => {
                     results.push(FileResult {
                         kind: v.kind,
-                        bucket: v.bucket.clone(),
+                        bucket: v.bucket,
                         key: v.key.clone(),
-                        status: Status::Invalid(*cat, msg.clone()),
+                        status: Status::Invalid(cat, msg),
                     });
                     if let Some(d) = digest {
                         suspect.push((d.start, d.end, v.key.clone()));
-                        for l in &d.log_files {
-                            referenced.insert(&l.key);
+                        let why: Arc<str> =
+                            format!("listed by digest {} which is not valid", v.key).into();
+                        for l in d.log_files {
                             results.push(FileResult {
                                 kind: FileKind::Log,
-                                bucket: l.bucket.clone(),
-                                key: l.key.clone(),
-                                status: Status::Unverified(format!(
-                                    "listed by digest {} which is not valid",
-                                    v.key
-                                )),
+                                bucket: l.bucket,
+                                key: l.key,
+                                status: Status::Unverified(why.clone()),
                             });
                         }
                     } else if let Some(t) = digest_key_date(&v.key).and_then(parse_key_time) {
-                        suspect.push((t - Duration::hours(1), t, v.key.clone()));
+                        suspect.push((minus(t, Duration::hours(1)), t, v.key));
                     }
                 }
             }
         }
         if let Some((head_end, r)) = &self.missing_head {
-            suspect.push((*head_end, walk.end + Duration::hours(1), r.key.clone()));
+            suspect.push((*head_end, plus(walk.end, Duration::hours(1)), r.key.clone()));
             results.insert(0, r.clone());
         }
+        let referenced: HashSet<&str> = results
+            .iter()
+            .filter(|r| r.kind == FileKind::Log)
+            .map(|r| r.key.as_str())
+            .collect();
         // Logs in the listing that no digest of this walk lists.
         let walk_lo = covered
             .iter()
@@ -698,18 +888,27 @@ impl Walked {
                     ),
                 )
             } else if let Some((_, _, by)) = suspect.iter().find(|(s, e, _)| *s <= t && t <= *e) {
-                Status::Unverified(format!(
-                    "delivered at {} in the hour of digest {by}, which is missing or not valid",
-                    fmt_time(t)
-                ))
+                Status::Unverified(
+                    format!(
+                        "delivered at {} in the hour of digest {by}, which is missing or not valid",
+                        fmt_time(t)
+                    )
+                    .into(),
+                )
             } else if walk_lo.is_some_and(|lo| lo <= t) && walk_hi.is_some_and(|hi| t <= hi) {
-                Status::Unverified(format!(
-                    "delivered at {} while no digest chain covered it (logging or validation was off)",
-                    fmt_time(t)
-                ))
+                Status::Unverified(
+                    format!(
+                        "delivered at {} while no digest chain covered it (logging or validation was off)",
+                        fmt_time(t)
+                    )
+                    .into(),
+                )
             } else {
                 continue;
             };
+            if !walk.budget.take(1) {
+                break;
+            }
             extra.push(FileResult {
                 kind: FileKind::Log,
                 bucket: walk.bucket.to_string(),
@@ -717,6 +916,7 @@ impl Walked {
                 status,
             });
         }
+        drop(referenced);
         results.extend(extra);
         StreamReport {
             stream: id.clone(),
@@ -735,8 +935,8 @@ pub fn group_streams(
     window: (DateTime<Utc>, DateTime<Utc>),
     filter: &dyn Fn(&StreamId) -> bool,
 ) -> Vec<(StreamId, StreamKeys)> {
-    let lo = super::digest::fmt_key_time(window.0);
-    let hi = super::digest::fmt_key_time(window.1 + Duration::hours(1));
+    let lo = key_bound(window.0);
+    let hi = key_bound(plus(window.1, Duration::hours(1)));
     let mut streams: std::collections::BTreeMap<StreamId, StreamKeys> = Default::default();
     let mut logs: Vec<(StreamId, &String)> = Vec::new();
     for key in listing {

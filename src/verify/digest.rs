@@ -3,7 +3,7 @@
 //! Pure functions over bytes and strings; no I/O, no crypto. The reader keeps the
 //! raw fields the signature needs (`digestEndTime` verbatim) and reports every
 //! malformed input as a [`DigestError`], never a panic: it is the fuzz target.
-use chrono::{DateTime, NaiveDateTime, TimeZone, Utc};
+use chrono::{DateTime, Duration, NaiveDate, NaiveDateTime, TimeZone, Utc};
 use serde_json::{Map, Value};
 use thiserror::Error;
 
@@ -21,8 +21,10 @@ pub enum DigestError {
         field: String,
         expected: &'static str,
     },
-    #[error("field `{field}` is not a time of the form YYYY-MM-DDTHH:MM:SSZ: {value:?}")]
+    #[error("field `{field}` is not a time of the form YYYY-MM-DDTHH:MM:SSZ between 1970 and 9999: {value:?}")]
     BadTime { field: &'static str, value: String },
+    #[error("`logFiles` lists more than {0} log files (no CloudTrail digest does)")]
+    TooManyLogFiles(usize),
 }
 
 /// One `logFiles[]` entry.
@@ -60,37 +62,73 @@ impl Digest {
     }
 }
 
-/// Parses the inflated bytes of a digest file.
+/// Most `logFiles` entries one digest may list (a CloudTrail digest lists the log files
+/// of one hour of one account and region: thousands at the very most).
+pub const MAX_LOG_FILES_PER_DIGEST: usize = 100_000;
+
+/// How much of `logFiles` to read.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum LogFiles {
+    /// Check that `logFiles` is an array, keep none of its entries (a header-only read).
+    Skip,
+    /// Keep up to this many entries; more is [`DigestError::TooManyLogFiles`].
+    UpTo(usize),
+}
+
+/// Parses the inflated bytes of a digest file, with at most
+/// [`MAX_LOG_FILES_PER_DIGEST`] log files.
 ///
 /// # Errors
 /// Any JSON, type or time-format problem, with the field at fault.
 pub fn parse_digest(bytes: &[u8]) -> Result<Digest, DigestError> {
-    let value: Value =
-        serde_json::from_slice(bytes).map_err(|e| DigestError::Json(e.to_string()))?;
-    let Value::Object(obj) = value else {
-        return Err(DigestError::NotObject);
+    parse_digest_with(bytes, LogFiles::UpTo(MAX_LOG_FILES_PER_DIGEST))
+}
+
+/// Parses a digest, reading `logFiles` as `logs` says. The JSON is streamed: no document
+/// tree is built, and memory stays proportional to the entries kept.
+///
+/// # Errors
+/// Any JSON, type or time-format problem, with the field at fault, or too many log files.
+pub fn parse_digest_with(bytes: &[u8], logs: LogFiles) -> Result<Digest, DigestError> {
+    let first = bytes.iter().find(|b| !b.is_ascii_whitespace()).copied();
+    if first != Some(b'{') {
+        return match serde_json::from_slice::<serde::de::IgnoredAny>(bytes) {
+            Ok(_) => Err(DigestError::NotObject),
+            Err(e) => Err(DigestError::Json(e.to_string())),
+        };
+    }
+    let mut failure = None;
+    let mut de = serde_json::Deserializer::from_slice(bytes);
+    let raw = serde::de::DeserializeSeed::deserialize(
+        TopSeed {
+            logs,
+            failure: &mut failure,
+        },
+        &mut de,
+    )
+    .and_then(|raw| de.end().map(|()| raw));
+    let mut raw = match raw {
+        Ok(raw) => raw,
+        Err(e) => return Err(failure.unwrap_or_else(|| DigestError::Json(e.to_string()))),
     };
+    let obj = &raw.fields;
     // The fields the CLI requires to be present (null counts as present for it; a null
     // where a string is needed is a format error here, which is stricter).
-    let start_raw = req_str(&obj, "digestStartTime")?;
-    let end_raw = req_str(&obj, "digestEndTime")?;
+    let start_raw = req_str(obj, "digestStartTime")?;
+    let end_raw = req_str(obj, "digestEndTime")?;
     let start = parse_time("digestStartTime", &start_raw)?;
     let end = parse_time("digestEndTime", &end_raw)?;
-    let bucket = req_str(&obj, "digestS3Bucket")?;
-    let key = req_str(&obj, "digestS3Object")?;
-    let fingerprint = req_str(&obj, "digestPublicKeyFingerprint")?;
+    let bucket = req_str(obj, "digestS3Bucket")?;
+    let key = req_str(obj, "digestS3Object")?;
+    let fingerprint = req_str(obj, "digestPublicKeyFingerprint")?;
     if !obj.contains_key("previousDigestSignature") {
         return Err(DigestError::Missing("previousDigestSignature"));
     }
-    let previous_signature = opt_str(&obj, "previousDigestSignature")?;
-    let log_files = match obj.get("logFiles") {
+    let previous_signature = opt_str(obj, "previousDigestSignature")?;
+    let log_files = match raw.log_files.take() {
         None => return Err(DigestError::Missing("logFiles")),
-        Some(Value::Array(items)) => items
-            .iter()
-            .enumerate()
-            .map(|(i, item)| parse_log_entry(i, item))
-            .collect::<Result<Vec<_>, _>>()?,
-        Some(_) => {
+        Some(Some(list)) => list,
+        Some(None) => {
             return Err(DigestError::WrongType {
                 field: "logFiles".into(),
                 expected: "array",
@@ -98,40 +136,233 @@ pub fn parse_digest(bytes: &[u8]) -> Result<Digest, DigestError> {
         }
     };
     Ok(Digest {
-        account_id: opt_str(&obj, "awsAccountId")?,
+        account_id: opt_str(obj, "awsAccountId")?,
         start,
         end,
         end_raw,
         bucket,
         key,
         fingerprint,
-        previous_bucket: opt_str(&obj, "previousDigestS3Bucket")?,
-        previous_key: opt_str(&obj, "previousDigestS3Object")?,
-        previous_hash: opt_str(&obj, "previousDigestHashValue")?,
+        previous_bucket: opt_str(obj, "previousDigestS3Bucket")?,
+        previous_key: opt_str(obj, "previousDigestS3Object")?,
+        previous_hash: opt_str(obj, "previousDigestHashValue")?,
         previous_signature,
         log_files,
     })
 }
 
-fn parse_log_entry(i: usize, item: &Value) -> Result<LogEntry, DigestError> {
-    let Value::Object(obj) = item else {
-        return Err(DigestError::WrongType {
-            field: format!("logFiles[{i}]"),
-            expected: "object",
+/// The top-level fields read; every other member is skipped unread.
+const FIELDS: [&str; 10] = [
+    "awsAccountId",
+    "digestStartTime",
+    "digestEndTime",
+    "digestS3Bucket",
+    "digestS3Object",
+    "digestPublicKeyFingerprint",
+    "previousDigestSignature",
+    "previousDigestS3Bucket",
+    "previousDigestS3Object",
+    "previousDigestHashValue",
+];
+
+/// What the streaming pass keeps: the scalar fields, and `logFiles` (`Some(None)` when
+/// it is not an array).
+#[derive(Default)]
+struct RawDigest {
+    fields: Map<String, Value>,
+    log_files: Option<Option<Vec<LogEntry>>>,
+}
+
+struct TopSeed<'a> {
+    logs: LogFiles,
+    failure: &'a mut Option<DigestError>,
+}
+
+impl<'de> serde::de::DeserializeSeed<'de> for TopSeed<'_> {
+    type Value = RawDigest;
+    fn deserialize<D: serde::Deserializer<'de>>(self, d: D) -> Result<RawDigest, D::Error> {
+        d.deserialize_map(self)
+    }
+}
+
+impl<'de> serde::de::Visitor<'de> for TopSeed<'_> {
+    type Value = RawDigest;
+    fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("a digest object")
+    }
+    fn visit_map<A: serde::de::MapAccess<'de>>(self, mut map: A) -> Result<RawDigest, A::Error> {
+        let mut raw = RawDigest::default();
+        while let Some(name) = map.next_key::<std::borrow::Cow<'de, str>>()? {
+            if name == "logFiles" {
+                raw.log_files = Some(map.next_value_seed(LogSeed {
+                    logs: self.logs,
+                    failure: &mut *self.failure,
+                })?);
+            } else if let Some(field) = FIELDS.iter().find(|f| **f == name) {
+                let v: Value = map.next_value()?;
+                raw.fields.insert((*field).to_string(), v);
+            } else {
+                map.next_value::<serde::de::IgnoredAny>()?;
+            }
+        }
+        Ok(raw)
+    }
+}
+
+struct LogSeed<'a> {
+    logs: LogFiles,
+    failure: &'a mut Option<DigestError>,
+}
+
+impl<'de> serde::de::DeserializeSeed<'de> for LogSeed<'_> {
+    type Value = Option<Vec<LogEntry>>;
+    fn deserialize<D: serde::Deserializer<'de>>(self, d: D) -> Result<Self::Value, D::Error> {
+        d.deserialize_any(self)
+    }
+}
+
+impl<'de> serde::de::Visitor<'de> for LogSeed<'_> {
+    type Value = Option<Vec<LogEntry>>;
+    fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("the logFiles array")
+    }
+    fn visit_seq<A: serde::de::SeqAccess<'de>>(self, mut seq: A) -> Result<Self::Value, A::Error> {
+        let mut out = Vec::new();
+        let cap = match self.logs {
+            LogFiles::Skip => {
+                while seq.next_element::<serde::de::IgnoredAny>()?.is_some() {}
+                return Ok(Some(out));
+            }
+            LogFiles::UpTo(cap) => cap,
+        };
+        let mut i = 0;
+        while let Some(item) = seq.next_element::<EntryFields>()? {
+            if i >= cap {
+                *self.failure = Some(DigestError::TooManyLogFiles(cap));
+                return Err(serde::de::Error::custom("too many log files"));
+            }
+            match item.into_entry(i) {
+                Ok(entry) => out.push(entry),
+                Err(e) => {
+                    *self.failure = Some(e);
+                    return Err(serde::de::Error::custom("bad log file entry"));
+                }
+            }
+            i += 1;
+        }
+        Ok(Some(out))
+    }
+    fn visit_map<A: serde::de::MapAccess<'de>>(self, mut map: A) -> Result<Self::Value, A::Error> {
+        while map
+            .next_entry::<serde::de::IgnoredAny, serde::de::IgnoredAny>()?
+            .is_some()
+        {}
+        Ok(None)
+    }
+    fn visit_bool<E: serde::de::Error>(self, _: bool) -> Result<Self::Value, E> {
+        Ok(None)
+    }
+    fn visit_i64<E: serde::de::Error>(self, _: i64) -> Result<Self::Value, E> {
+        Ok(None)
+    }
+    fn visit_u64<E: serde::de::Error>(self, _: u64) -> Result<Self::Value, E> {
+        Ok(None)
+    }
+    fn visit_f64<E: serde::de::Error>(self, _: f64) -> Result<Self::Value, E> {
+        Ok(None)
+    }
+    fn visit_str<E: serde::de::Error>(self, _: &str) -> Result<Self::Value, E> {
+        Ok(None)
+    }
+    fn visit_unit<E: serde::de::Error>(self) -> Result<Self::Value, E> {
+        Ok(None)
+    }
+}
+
+/// One `logFiles[]` element as read: the three fields used (any JSON type), or not an
+/// object. Other members are skipped unread.
+#[expect(
+    clippy::large_enum_variant,
+    reason = "a transient value per entry, never stored"
+)]
+enum EntryFields {
+    NotObject,
+    Object([Option<Value>; 3]),
+}
+
+const ENTRY_FIELDS: [&str; 3] = ["s3Bucket", "s3Object", "hashValue"];
+
+impl EntryFields {
+    fn into_entry(self, i: usize) -> Result<LogEntry, DigestError> {
+        let EntryFields::Object(fields) = self else {
+            return Err(DigestError::WrongType {
+                field: format!("logFiles[{i}]"),
+                expected: "object",
+            });
+        };
+        let [bucket, key, hash] = fields.map(|v| match v {
+            Some(Value::String(s)) => Some(s),
+            _ => None,
         });
-    };
-    let get = |name: &str| match obj.get(name) {
-        Some(Value::String(s)) => Ok(s.clone()),
-        _ => Err(DigestError::WrongType {
-            field: format!("logFiles[{i}].{name}"),
+        let missing = |n: usize| DigestError::WrongType {
+            field: format!("logFiles[{i}].{}", ENTRY_FIELDS[n]),
             expected: "string",
-        }),
-    };
-    Ok(LogEntry {
-        bucket: get("s3Bucket")?,
-        key: get("s3Object")?,
-        hash: get("hashValue")?,
-    })
+        };
+        Ok(LogEntry {
+            bucket: bucket.ok_or_else(|| missing(0))?,
+            key: key.ok_or_else(|| missing(1))?,
+            hash: hash.ok_or_else(|| missing(2))?,
+        })
+    }
+}
+
+impl<'de> serde::Deserialize<'de> for EntryFields {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        d.deserialize_any(EntryVisitor)
+    }
+}
+
+struct EntryVisitor;
+
+impl<'de> serde::de::Visitor<'de> for EntryVisitor {
+    type Value = EntryFields;
+    fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("a logFiles entry")
+    }
+    fn visit_map<A: serde::de::MapAccess<'de>>(self, mut map: A) -> Result<EntryFields, A::Error> {
+        let mut fields: [Option<Value>; 3] = [None, None, None];
+        while let Some(name) = map.next_key::<std::borrow::Cow<'de, str>>()? {
+            match ENTRY_FIELDS.iter().position(|f| *f == name) {
+                Some(n) => fields[n] = Some(map.next_value()?),
+                None => {
+                    map.next_value::<serde::de::IgnoredAny>()?;
+                }
+            }
+        }
+        Ok(EntryFields::Object(fields))
+    }
+    fn visit_seq<A: serde::de::SeqAccess<'de>>(self, mut seq: A) -> Result<EntryFields, A::Error> {
+        while seq.next_element::<serde::de::IgnoredAny>()?.is_some() {}
+        Ok(EntryFields::NotObject)
+    }
+    fn visit_bool<E: serde::de::Error>(self, _: bool) -> Result<EntryFields, E> {
+        Ok(EntryFields::NotObject)
+    }
+    fn visit_i64<E: serde::de::Error>(self, _: i64) -> Result<EntryFields, E> {
+        Ok(EntryFields::NotObject)
+    }
+    fn visit_u64<E: serde::de::Error>(self, _: u64) -> Result<EntryFields, E> {
+        Ok(EntryFields::NotObject)
+    }
+    fn visit_f64<E: serde::de::Error>(self, _: f64) -> Result<EntryFields, E> {
+        Ok(EntryFields::NotObject)
+    }
+    fn visit_str<E: serde::de::Error>(self, _: &str) -> Result<EntryFields, E> {
+        Ok(EntryFields::NotObject)
+    }
+    fn visit_unit<E: serde::de::Error>(self) -> Result<EntryFields, E> {
+        Ok(EntryFields::NotObject)
+    }
 }
 
 fn req_str(obj: &Map<String, Value>, field: &'static str) -> Result<String, DigestError> {
@@ -157,12 +388,78 @@ fn opt_str(obj: &Map<String, Value>, field: &'static str) -> Result<Option<Strin
 }
 
 fn parse_time(field: &'static str, value: &str) -> Result<DateTime<Utc>, DigestError> {
-    NaiveDateTime::parse_from_str(value, "%Y-%m-%dT%H:%M:%SZ")
+    // Exactly `YYYY-MM-DDTHH:MM:SSZ`: chrono's `%Y` alone would take signed and 5+ digit
+    // years, which are no CloudTrail time and end near chrono's limits.
+    let shape = value.len() == 20
+        && value.bytes().enumerate().all(|(i, b)| match i {
+            4 | 7 => b == b'-',
+            10 => b == b'T',
+            13 | 16 => b == b':',
+            19 => b == b'Z',
+            _ => b.is_ascii_digit(),
+        });
+    shape
+        .then(|| NaiveDateTime::parse_from_str(value, "%Y-%m-%dT%H:%M:%SZ").ok())
+        .flatten()
         .map(|t| Utc.from_utc_datetime(&t))
-        .map_err(|_| DigestError::BadTime {
+        .filter(|t| in_time_range(*t))
+        .ok_or_else(|| DigestError::BadTime {
             field,
             value: value.chars().take(64).collect(),
         })
+}
+
+/// The earliest time `verify` works with anywhere: 1970-01-01T00:00:00Z.
+#[must_use]
+pub fn min_time() -> DateTime<Utc> {
+    DateTime::<Utc>::UNIX_EPOCH
+}
+
+/// The latest time `verify` works with anywhere: 9999-12-31T23:59:59Z (key dates have
+/// four-digit years).
+#[must_use]
+pub fn max_time() -> DateTime<Utc> {
+    NaiveDate::from_ymd_opt(9999, 12, 31)
+        .and_then(|d| d.and_hms_opt(23, 59, 59))
+        .map_or(DateTime::<Utc>::MAX_UTC, |t| Utc.from_utc_datetime(&t))
+}
+
+/// Whether `t` lies in `[min_time(), max_time()]`.
+#[must_use]
+pub fn in_time_range(t: DateTime<Utc>) -> bool {
+    (min_time()..=max_time()).contains(&t)
+}
+
+/// `t + d`, saturating at chrono's limits (for range bounds; never panics).
+#[must_use]
+pub fn plus(t: DateTime<Utc>, d: Duration) -> DateTime<Utc> {
+    t.checked_add_signed(d).unwrap_or(if d < Duration::zero() {
+        DateTime::<Utc>::MIN_UTC
+    } else {
+        DateTime::<Utc>::MAX_UTC
+    })
+}
+
+/// `t - d`, saturating at chrono's limits.
+#[must_use]
+pub fn minus(t: DateTime<Utc>, d: Duration) -> DateTime<Utc> {
+    t.checked_sub_signed(d).unwrap_or(if d < Duration::zero() {
+        DateTime::<Utc>::MAX_UTC
+    } else {
+        DateTime::<Utc>::MIN_UTC
+    })
+}
+
+/// A key date bound for comparing with key dates as strings: `t` as `YYYYMMDDTHHMMSSZ`,
+/// clamped to four-digit years (chrono writes `+10000…` or `-0001…`, which sort wrongly).
+#[must_use]
+pub fn key_bound(t: DateTime<Utc>) -> String {
+    use chrono::Datelike as _;
+    match t.year() {
+        y if y > 9999 => "99991231T235959Z".to_string(),
+        y if y < 0 => "00000101T000000Z".to_string(),
+        _ => fmt_key_time(t),
+    }
 }
 
 /// Formats a time as CloudTrail writes it: `YYYY-MM-DDTHH:MM:SSZ`.
@@ -424,6 +721,84 @@ mod tests {
     fn digest_with_missing_field_names_it() {
         let err = parse_digest(br#"{"digestStartTime":"2024-03-01T02:01:31Z"}"#).unwrap_err();
         assert_eq!(err, DigestError::Missing("digestEndTime"));
+    }
+
+    const HEAD: &str = r#""digestStartTime":"2024-03-01T02:01:31Z","digestEndTime":"2024-03-01T03:01:31Z","digestS3Bucket":"b","digestS3Object":"k","digestPublicKeyFingerprint":"f","previousDigestSignature":null"#;
+
+    fn with_logs(logs: &str) -> Vec<u8> {
+        format!("{{{HEAD},\"ignored\":{{\"deep\":[1,2,3]}},\"logFiles\":{logs}}}").into_bytes()
+    }
+
+    #[test]
+    fn log_lists_are_capped_skipped_or_typed_by_entry() {
+        let e = r#"{"s3Bucket":"b","s3Object":"o","hashValue":"h","extra":[{}]}"#;
+        let three = with_logs(&format!("[{e},{e},{e}]"));
+        assert_eq!(parse_digest(&three).unwrap().log_files.len(), 3);
+        assert_eq!(
+            parse_digest_with(&three, LogFiles::UpTo(2)),
+            Err(DigestError::TooManyLogFiles(2))
+        );
+        let skipped = parse_digest_with(&three, LogFiles::Skip).unwrap();
+        assert!(skipped.log_files.is_empty());
+        assert_eq!(skipped.end_raw, "2024-03-01T03:01:31Z");
+        let bad = with_logs(&format!(
+            r#"[{e},{{"s3Bucket":"b","s3Object":7,"hashValue":"h"}}]"#
+        ));
+        assert_eq!(
+            parse_digest(&bad),
+            Err(DigestError::WrongType {
+                field: "logFiles[1].s3Object".into(),
+                expected: "string"
+            })
+        );
+        assert!(matches!(
+            parse_digest(&with_logs("[1]")),
+            Err(DigestError::WrongType { .. })
+        ));
+        assert!(matches!(
+            parse_digest(&with_logs("{}")),
+            Err(DigestError::WrongType { .. })
+        ));
+        // Trailing garbage after the object is a JSON error.
+        let mut trailing = three.clone();
+        trailing.extend_from_slice(b" x");
+        assert!(matches!(parse_digest(&trailing), Err(DigestError::Json(_))));
+    }
+
+    #[test]
+    fn digest_times_must_have_four_digit_years() {
+        for t in [
+            "+262142-12-31T23:59:59Z",
+            "-0001-01-01T00:00:00Z",
+            "1969-12-31T23:59:59Z",
+        ] {
+            let d = with_logs("[]");
+            let text = String::from_utf8(d)
+                .unwrap()
+                .replace("2024-03-01T03:01:31Z", t);
+            assert!(
+                matches!(
+                    parse_digest(text.as_bytes()),
+                    Err(DigestError::BadTime { .. })
+                ),
+                "{t}"
+            );
+        }
+    }
+
+    #[test]
+    fn key_bounds_stay_four_digit_and_arithmetic_saturates() {
+        assert_eq!(key_bound(DateTime::<Utc>::MAX_UTC), "99991231T235959Z");
+        assert_eq!(key_bound(DateTime::<Utc>::MIN_UTC), "00000101T000000Z");
+        assert_eq!(
+            plus(DateTime::<Utc>::MAX_UTC, Duration::hours(1)),
+            DateTime::<Utc>::MAX_UTC
+        );
+        assert_eq!(
+            minus(DateTime::<Utc>::MIN_UTC, Duration::hours(1)),
+            DateTime::<Utc>::MIN_UTC
+        );
+        assert!(key_bound(plus(max_time(), Duration::hours(1))).as_str() > "20240301T000000Z");
     }
 
     #[test]

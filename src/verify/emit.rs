@@ -38,6 +38,45 @@ pub enum EmitError {
     },
     #[error("signing failed: {0}")]
     Sign(String),
+    #[error("{0}")]
+    Range(String),
+}
+
+/// Most hours one emit writes (ten years of hourly digests per stream).
+pub const MAX_EMIT_HOURS: u32 = 87_600;
+
+/// Checks that every time the spec implies lies in verify's range (1970 to 9999), so the
+/// arithmetic below cannot overflow and `verify` can read what is written.
+fn check_range(spec: &EmitSpec) -> Result<(), EmitError> {
+    use super::digest::{in_time_range, plus};
+    if spec.hours > MAX_EMIT_HOURS {
+        return Err(EmitError::Range(format!(
+            "--hours {} is more than {MAX_EMIT_HOURS} (ten years of hourly digests)",
+            spec.hours
+        )));
+    }
+    let last = plus(
+        spec.start,
+        Duration::hours(i64::from(spec.hours)) + Duration::days(31),
+    );
+    let first = super::digest::minus(spec.start, Duration::days(2));
+    let keys_ok = spec.keys.iter().all(|k| {
+        in_time_range(super::digest::minus(k.from, Duration::hours(1)))
+            && in_time_range(plus(k.from, Duration::hours(1)))
+    });
+    let stops_ok = spec
+        .stops
+        .iter()
+        .all(|(a, b)| in_time_range(*a) && in_time_range(*b));
+    if !in_time_range(first) || !in_time_range(last) || !keys_ok || !stops_ok {
+        return Err(EmitError::Range(format!(
+            "the emitted times ({} plus {} hours, key rotations and stops) must lie between \
+             1970 and 9999",
+            fmt_time(spec.start),
+            spec.hours
+        )));
+    }
+    Ok(())
 }
 
 /// One event the trail captures.
@@ -168,6 +207,7 @@ struct Key {
 /// # Errors
 /// Bad key or ARN, or a write failure.
 pub fn emit(spec: &EmitSpec, out: &Path) -> Result<Emitted, EmitError> {
+    check_range(spec)?;
     let mut keys = spec
         .keys
         .iter()
@@ -179,6 +219,17 @@ pub fn emit(spec: &EmitSpec, out: &Path) -> Result<Emitted, EmitError> {
                     index,
                     reason: e.to_string(),
                 })?;
+            let bits = rsa::traits::PublicKeyParts::n(&private).bits();
+            if !super::signature::RSA_BITS.contains(&bits) {
+                return Err(EmitError::Key {
+                    index,
+                    reason: format!(
+                        "a {bits}-bit key; `verify` (like CloudTrail) takes {} to {} bits",
+                        super::signature::RSA_BITS.start(),
+                        super::signature::RSA_BITS.end()
+                    ),
+                });
+            }
             let der = private
                 .to_public_key()
                 .to_pkcs1_der()

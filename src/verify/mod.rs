@@ -13,9 +13,9 @@ pub mod signature;
 pub mod store;
 
 use crate::Outcome;
-use chain::{group_streams, Walk};
+use chain::{group_streams, LogBudget, Walk};
 use chrono::{DateTime, Duration, NaiveDate, NaiveDateTime, TimeZone, Utc};
-use digest::{fmt_time, StreamId};
+use digest::{fmt_time, in_time_range, plus, StreamId};
 use signature::KeySet;
 use std::io::Write;
 use std::path::PathBuf;
@@ -68,13 +68,20 @@ pub struct VerifyArgs {
     /// List every file, not only failures.
     #[arg(long)]
     pub verbose: bool,
-    /// Parallel fetches (default: number of CPUs locally, 32 for S3).
-    #[arg(long, value_name = "N")]
-    pub jobs: Option<usize>,
+    /// Parallel fetches, 1 to 256 (default: number of CPUs locally, 32 for S3).
+    #[arg(long, value_name = "N", value_parser = clap::value_parser!(u16).range(1..=i64::from(MAX_JOBS)))]
+    pub jobs: Option<u16>,
     /// Cap on one inflated log file, in bytes; larger is reported as a gzip bomb.
     #[arg(long, value_name = "BYTES", default_value_t = inflate::DEFAULT_MAX_LOG_BYTES)]
     pub max_log_bytes: u64,
+    /// Cap on the log file results of the run (listed by digests, or unreferenced or
+    /// unverified in the listing); beyond it the run is `too_large` (exit 1).
+    #[arg(long, value_name = "N", default_value_t = chain::DEFAULT_MAX_LOG_FILES)]
+    pub max_log_files: usize,
 }
+
+/// Most parallel workers `--jobs` accepts.
+pub const MAX_JOBS: u16 = 256;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
 pub enum Format {
@@ -91,6 +98,11 @@ pub enum VerifyError {
     BadArn(String),
     #[error("{flag} {value:?} is not a time; use ISO-8601 such as 2024-03-01T00:00:00Z")]
     BadTime { flag: &'static str, value: String },
+    #[error("{flag} {value:?} is out of range: times must lie between 1970-01-01T00:00:00Z and 9999-12-31T23:59:59Z")]
+    TimeOutOfRange { flag: &'static str, value: String },
+    /// No digest of the trail at all in the listing (a typo'd ARN, bucket or prefix).
+    #[error("{0}")]
+    NothingFound(String),
     #[error("--start-time {start} is after --end-time {end}")]
     StartAfterEnd { start: String, end: String },
     #[error(
@@ -148,8 +160,18 @@ impl TrailArn {
 /// Anything else.
 pub fn parse_time_arg(flag: &'static str, s: &str) -> Result<DateTime<Utc>, VerifyError> {
     let t = s.trim();
+    let checked = |dt: DateTime<Utc>| {
+        if in_time_range(dt) {
+            Ok(dt)
+        } else {
+            Err(VerifyError::TimeOutOfRange {
+                flag,
+                value: s.to_string(),
+            })
+        }
+    };
     if let Ok(dt) = DateTime::parse_from_rfc3339(t) {
-        return Ok(dt.with_timezone(&Utc));
+        return checked(dt.with_timezone(&Utc));
     }
     for fmt in [
         "%Y-%m-%dT%H:%M:%S",
@@ -158,14 +180,14 @@ pub fn parse_time_arg(flag: &'static str, s: &str) -> Result<DateTime<Utc>, Veri
         "%Y%m%dT%H%M%SZ",
     ] {
         if let Ok(n) = NaiveDateTime::parse_from_str(t, fmt) {
-            return Ok(Utc.from_utc_datetime(&n));
+            return checked(Utc.from_utc_datetime(&n));
         }
     }
     if let Some(n) = NaiveDate::parse_from_str(t, "%Y-%m-%d")
         .ok()
         .and_then(|d| d.and_hms_opt(0, 0, 0))
     {
-        return Ok(Utc.from_utc_datetime(&n));
+        return checked(Utc.from_utc_datetime(&n));
     }
     Err(VerifyError::BadTime {
         flag,
@@ -185,6 +207,8 @@ pub struct Request {
     pub accounts: Vec<String>,
     pub regions: Vec<String>,
     pub max_log_bytes: u64,
+    /// Cap on the run's log file results.
+    pub max_log_files: usize,
 }
 
 /// Validates every stream of the trail found in `store`.
@@ -210,7 +234,10 @@ pub fn verify(
             && (req.regions.is_empty() || req.regions.contains(&s.region))
     };
     let streams = group_streams(&listing, &trail_part, (req.start, req.end), &filter);
-    let key_to = req.end + Duration::hours(2);
+    if streams.is_empty() {
+        return Err(nothing_found(req, &list_prefix, &listing, &trail_part));
+    }
+    let key_to = plus(req.end, Duration::hours(2));
     let in_range = |k: &chain::StreamKeys| !k.digests.is_empty() || !k.backfill.is_empty();
     let has_digests = streams.iter().any(|(_, k)| in_range(k));
     // Keys also for streams with only older digests: the missing-head check reads one.
@@ -233,6 +260,7 @@ pub fn verify(
             to: fmt_time(key_to),
         });
     }
+    let budget = LogBudget::new(req.max_log_files);
     let walk = Walk {
         store,
         bucket: &req.bucket,
@@ -243,13 +271,87 @@ pub fn verify(
         keys: &keys,
         all_keys: &all_keys,
         max_log_bytes: req.max_log_bytes,
+        budget: &budget,
     };
+    let streams = walk.run(&streams);
+    drop(listing);
+    let mut problems: Vec<report::Problem> = store
+        .refused()
+        .into_iter()
+        .map(|r| report::Problem {
+            category: chain::Category::Refused,
+            bucket: r.bucket,
+            key: r.key,
+            message: r.reason,
+        })
+        .collect();
+    problems.sort_by(|a, b| (&a.bucket, &a.key).cmp(&(&b.bucket, &b.key)));
+    problems.dedup();
+    if budget.exhausted() {
+        problems.push(report::Problem {
+            category: chain::Category::TooLarge,
+            bucket: req.bucket.clone(),
+            key: list_prefix.clone(),
+            message: format!(
+                "too large: the run reached its cap of {} log file results (--max-log-files); \
+                 the log files past it are not reported (a bucket or digests planted to \
+                 exhaust memory, or a range too wide: narrow the range or raise the cap)",
+                budget.cap()
+            ),
+        });
+    }
     Ok(report::Verdict {
         trail_arn: req.trail.arn.clone(),
         start: req.start,
         end: req.end,
-        streams: walk.run(&streams),
+        streams,
+        problems,
     })
+}
+
+/// The error for a listing that holds no digest of the trail at all.
+fn nothing_found(req: &Request, prefix: &str, listing: &[String], trail_part: &str) -> VerifyError {
+    let mut filters = String::new();
+    if let Some(p) = &req.prefix {
+        filters.push_str(&format!(" under prefix {p:?}"));
+    }
+    if !req.accounts.is_empty() {
+        filters.push_str(&format!(" for account(s) {}", req.accounts.join(", ")));
+    }
+    if !req.regions.is_empty() {
+        filters.push_str(&format!(" in region(s) {}", req.regions.join(", ")));
+    }
+    filters.push_str(&format!(
+        " (range {} to {})",
+        fmt_time(req.start),
+        fmt_time(req.end)
+    ));
+    let mut trails: Vec<String> = listing
+        .iter()
+        .filter_map(|k| digest::parse_digest_key(k))
+        .map(|d| d.trail_part)
+        .collect();
+    trails.sort();
+    trails.dedup();
+    let others = if trails.is_empty() {
+        String::new()
+    } else {
+        let shown: Vec<&str> = trails.iter().take(5).map(String::as_str).collect();
+        format!(
+            ", with digests of other trails (TRAILNAME_HOMEREGION): {}{}",
+            shown.join(", "),
+            if trails.len() > 5 { ", …" } else { "" }
+        )
+    };
+    VerifyError::NothingFound(format!(
+        "No digests found: listed s3://{}/{prefix} and found no digest of trail {} (digest \
+         keys containing `_{trail_part}_`){filters}; {} key(s) listed{others}. Check \
+         --trail-arn (name and home region), --s3-bucket, --s3-prefix, --account-id and \
+         --region",
+        req.bucket,
+        req.trail.arn,
+        listing.len()
+    ))
 }
 
 /// Runs `trailcheck verify` from its command line.
@@ -279,13 +381,18 @@ fn run_inner(args: &VerifyArgs) -> Result<Outcome, VerifyError> {
             end: fmt_time(end),
         });
     }
-    let jobs = args.jobs.unwrap_or(if !args.local.is_empty() {
-        std::thread::available_parallelism().map_or(2, std::num::NonZero::get)
-    } else {
-        32
-    });
+    let jobs = args.jobs.map_or_else(
+        || {
+            if args.local.is_empty() {
+                32
+            } else {
+                std::thread::available_parallelism().map_or(2, std::num::NonZero::get)
+            }
+        },
+        usize::from,
+    );
     let pool = rayon::ThreadPoolBuilder::new()
-        .num_threads(jobs.max(1))
+        .num_threads(jobs.clamp(1, usize::from(MAX_JOBS)))
         .build()
         .map_err(|e| VerifyError::Setup(format!("cannot start worker threads: {e}")))?;
     let prefix = args
@@ -302,6 +409,7 @@ fn run_inner(args: &VerifyArgs) -> Result<Outcome, VerifyError> {
         accounts: args.account_id.clone(),
         regions: args.region.clone(),
         max_log_bytes: args.max_log_bytes,
+        max_log_files: args.max_log_files,
     };
     let verdict = if args.local.is_empty() {
         remote(args, &mut req, &pool)?
@@ -331,9 +439,7 @@ fn run_inner(args: &VerifyArgs) -> Result<Outcome, VerifyError> {
     let mut stderr = std::io::stderr().lock();
     let written = match args.format {
         Format::Human => report::human(&verdict, args.verbose, &mut stdout, &mut stderr),
-        Format::Json => serde_json::to_writer_pretty(&mut stdout, &report::json(&verdict))
-            .map_err(std::io::Error::from)
-            .and_then(|()| writeln!(stdout)),
+        Format::Json => report::write_json(&verdict, &mut stdout),
     };
     written.map_err(|e| VerifyError::Setup(format!("cannot write the report: {e}")))?;
     Ok(if verdict.all_valid() {
@@ -353,6 +459,7 @@ fn remote(
         region: args.region.first().cloned(),
         endpoint_url: args.endpoint_url.clone(),
         cloudtrail_endpoint_url: args.cloudtrail_endpoint_url.clone(),
+        timeout: store::s3::timeout_from_env(),
     })?;
     match &args.s3_bucket {
         Some(b) => req.bucket = b.clone(),
@@ -369,7 +476,7 @@ fn remote(
         Some(f) => Some(KeySet::from_file(f)?),
         None => None,
     };
-    let (start, key_to) = (req.start, req.end + Duration::hours(2));
+    let (start, key_to) = (req.start, plus(req.end, Duration::hours(2)));
     // Keys are per region: ask every source region that has digests to check.
     let keys_for = |regions: &[String]| match &file_keys {
         Some(k) => Ok(k.clone()),

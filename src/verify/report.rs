@@ -1,9 +1,11 @@
 //! Renders a verify run: the human summary in the spirit of `validate-logs`, or JSON.
 //!
 //! Rendering never changes a verdict; it only reads [`Verdict`].
-use super::chain::{FileKind, FileResult, Gap, Status, StreamReport};
+use super::chain::{Category, FileKind, FileResult, Gap, Status, StreamReport};
 use super::digest::fmt_time;
 use chrono::{DateTime, Utc};
+use serde::ser::{SerializeMap as _, Serializer};
+use serde::Serialize;
 use serde_json::{json, Value};
 use std::io::{self, Write};
 
@@ -14,6 +16,19 @@ pub struct Verdict {
     pub start: DateTime<Utc>,
     pub end: DateTime<Utc>,
     pub streams: Vec<StreamReport>,
+    /// Findings about the run or the store rather than one digest's files: objects
+    /// refused while listing (a symlink out of the mirror), a cap reached.
+    pub problems: Vec<Problem>,
+}
+
+/// A run-level finding; any makes the run not valid (exit 1).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Problem {
+    pub category: Category,
+    pub bucket: String,
+    /// The object or folder at fault; empty for the run as a whole.
+    pub key: String,
+    pub message: String,
 }
 
 /// Counts per kind.
@@ -56,7 +71,7 @@ impl Verdict {
     /// True when every checked file is valid (nothing invalid, nothing unverified).
     #[must_use]
     pub fn all_valid(&self) -> bool {
-        self.results().all(|r| r.status == Status::Valid)
+        self.problems.is_empty() && self.results().all(|r| r.status == Status::Valid)
     }
 
     fn found_range(&self) -> Option<(DateTime<Utc>, DateTime<Utc>)> {
@@ -121,6 +136,16 @@ pub fn human(
             )?;
         }
     }
+    for p in &v.problems {
+        writeln!(
+            err,
+            "Problem\ts3://{}/{}\tINVALID: {} [{}]\n",
+            p.bucket,
+            p.key,
+            p.message,
+            category_name(p.category)
+        )?;
+    }
     writeln!(
         out,
         "Results requested for {} to {}",
@@ -131,6 +156,9 @@ pub fn human(
     let backfill = v.counts(FileKind::BackfillDigest);
     if digests.total() + backfill.total() == 0 {
         writeln!(out, "No digests found")?;
+        if !v.problems.is_empty() {
+            writeln!(out, "{} problem(s) INVALID", v.problems.len())?;
+        }
         return Ok(());
     }
     match v.found_range() {
@@ -145,6 +173,9 @@ pub fn human(
     ratio_line(out, digests, "digest files")?;
     ratio_line(out, backfill, "backfill digest files")?;
     ratio_line(out, v.counts(FileKind::Log), "log files")?;
+    if !v.problems.is_empty() {
+        writeln!(out, "{} problem(s) INVALID", v.problems.len())?;
+    }
     let streams = v.streams.iter().filter(|s| !s.results.is_empty()).count();
     writeln!(out, "({streams} stream(s) by account and region)")?;
     Ok(())
@@ -174,50 +205,94 @@ pub fn category_name(c: super::chain::Category) -> String {
     }
 }
 
-/// The JSON report (§7): every digest and log file with its status.
+/// The JSON report (§7) as a value (small runs and tests; [`write_json`] streams).
 #[must_use]
 pub fn json(v: &Verdict) -> Value {
-    let results: Vec<Value> = v
-        .results()
-        .map(|r| {
-            let mut o = json!({
-                "type": r.kind,
-                "bucket": r.bucket,
-                "key": r.key,
-            });
-            match &r.status {
-                Status::Valid => o["status"] = json!("valid"),
-                Status::Invalid(cat, msg) => {
-                    o["status"] = json!("invalid");
-                    o["category"] = json!(cat);
-                    o["message"] = json!(msg);
-                }
-                Status::Unverified(msg) => {
-                    o["status"] = json!("unverified");
-                    o["message"] = json!(msg);
-                }
+    serde_json::to_value(JsonReport(v)).unwrap_or(Value::Null)
+}
+
+/// Writes the JSON report (§7), pretty-printed, without building it in memory first.
+///
+/// # Errors
+/// Only write errors.
+pub fn write_json(v: &Verdict, out: &mut dyn Write) -> io::Result<()> {
+    let mut w = io::BufWriter::with_capacity(1 << 16, out);
+    serde_json::to_writer_pretty(&mut w, &JsonReport(v)).map_err(io::Error::from)?;
+    writeln!(w)?;
+    w.flush()
+}
+
+/// The whole report: every digest and log file with its status.
+struct JsonReport<'a>(&'a Verdict);
+
+struct JsonResults<'a>(&'a Verdict);
+
+struct JsonResult<'a>(&'a FileResult);
+
+impl Serialize for JsonResult<'_> {
+    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        let r = self.0;
+        let mut m = s.serialize_map(None)?;
+        m.serialize_entry("type", &r.kind)?;
+        m.serialize_entry("bucket", &r.bucket)?;
+        m.serialize_entry("key", &r.key)?;
+        match &r.status {
+            Status::Valid => m.serialize_entry("status", "valid")?,
+            Status::Invalid(cat, msg) => {
+                m.serialize_entry("status", "invalid")?;
+                m.serialize_entry("category", cat)?;
+                m.serialize_entry("message", msg)?;
             }
-            o
-        })
-        .collect();
-    let count =
-        |c: Counts| json!({"valid": c.valid, "invalid": c.invalid, "unverified": c.unverified});
-    let range = v.found_range();
-    json!({
-        "schema": "trailcheck-verify/v1",
-        "trail_arn": v.trail_arn,
-        "start": fmt_time(v.start),
-        "end": fmt_time(v.end),
-        "results": results,
-        "gaps": v.gaps().collect::<Vec<_>>(),
-        "summary": {
-            "all_valid": v.all_valid(),
-            "found_from": range.map(|r| fmt_time(r.0)),
-            "found_to": range.map(|r| fmt_time(r.1)),
-            "streams": v.streams.iter().map(|s| s.stream.digest_folder()).collect::<Vec<_>>(),
-            "digests": count(v.counts(FileKind::Digest)),
-            "backfill_digests": count(v.counts(FileKind::BackfillDigest)),
-            "logs": count(v.counts(FileKind::Log)),
+            Status::Unverified(msg) => {
+                m.serialize_entry("status", "unverified")?;
+                m.serialize_entry("message", &**msg)?;
+            }
         }
-    })
+        m.end()
+    }
+}
+
+impl Serialize for JsonResults<'_> {
+    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.collect_seq(self.0.results().map(JsonResult))
+    }
+}
+
+impl Serialize for JsonReport<'_> {
+    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        let v = self.0;
+        let count =
+            |c: Counts| json!({"valid": c.valid, "invalid": c.invalid, "unverified": c.unverified});
+        let range = v.found_range();
+        let problems: Vec<Value> = v
+            .problems
+            .iter()
+            .map(|p| {
+                json!({"category": p.category, "bucket": p.bucket, "key": p.key,
+                       "message": p.message})
+            })
+            .collect();
+        let mut m = s.serialize_map(None)?;
+        m.serialize_entry("schema", "trailcheck-verify/v1")?;
+        m.serialize_entry("trail_arn", &v.trail_arn)?;
+        m.serialize_entry("start", &fmt_time(v.start))?;
+        m.serialize_entry("end", &fmt_time(v.end))?;
+        m.serialize_entry("results", &JsonResults(v))?;
+        m.serialize_entry("gaps", &v.gaps().collect::<Vec<_>>())?;
+        m.serialize_entry("problems", &problems)?;
+        m.serialize_entry(
+            "summary",
+            &json!({
+                "all_valid": v.all_valid(),
+                "found_from": range.map(|r| fmt_time(r.0)),
+                "found_to": range.map(|r| fmt_time(r.1)),
+                "streams": v.streams.iter().map(|s| s.stream.digest_folder()).collect::<Vec<_>>(),
+                "digests": count(v.counts(FileKind::Digest)),
+                "backfill_digests": count(v.counts(FileKind::BackfillDigest)),
+                "logs": count(v.counts(FileKind::Log)),
+                "problems": v.problems.len(),
+            }),
+        )?;
+        m.end()
+    }
 }

@@ -7,20 +7,15 @@
 use super::digest::{fmt_time, Digest};
 use base64::Engine as _;
 use chrono::{DateTime, TimeZone, Utc};
-use rsa::pkcs1::{DecodeRsaPublicKey as _, EncodeRsaPublicKey as _};
-use rsa::pkcs8::DecodePublicKey as _;
-use rsa::RsaPublicKey;
+use rsa::pkcs1::der::{Decode as _, Encode as _};
 use serde_json::Value;
 use std::path::Path;
 use thiserror::Error;
 
 #[derive(Debug, Error)]
 pub enum KeysError {
-    #[error("cannot read public keys file {path}: {source}")]
-    Read {
-        path: String,
-        source: std::io::Error,
-    },
+    #[error("cannot read public keys file {path}: {reason}")]
+    Read { path: String, reason: String },
     #[error("public keys file {path} is not the JSON `aws cloudtrail list-public-keys` prints: {reason}")]
     Format { path: String, reason: String },
 }
@@ -44,14 +39,7 @@ impl PublicKey {
         valid_to: DateTime<Utc>,
         der: &[u8],
     ) -> Self {
-        let key = RsaPublicKey::from_pkcs1_der(der)
-            .or_else(|_| RsaPublicKey::from_public_key_der(der))
-            .map_err(|e| format!("neither PKCS#1 nor SubjectPublicKeyInfo DER: {e}"))
-            .and_then(|k| {
-                k.to_pkcs1_der()
-                    .map(|d| d.as_bytes().to_vec())
-                    .map_err(|e| format!("cannot re-encode the key: {e}"))
-            });
+        let key = pkcs1_der(der);
         PublicKey {
             fingerprint,
             valid_from,
@@ -63,6 +51,59 @@ impl PublicKey {
     fn overlaps(&self, from: DateTime<Utc>, to: DateTime<Utc>) -> bool {
         self.valid_from <= to && self.valid_to >= from
     }
+}
+
+/// Smallest and largest RSA modulus accepted, in bits (CloudTrail's keys are 2048-bit;
+/// `simulate --emit` signs with keys in the same range).
+pub const RSA_BITS: std::ops::RangeInclusive<usize> = 2048..=8192;
+
+/// Largest `--public-keys` file read.
+pub const MAX_KEYS_FILE_BYTES: u64 = 16 << 20;
+
+/// The PKCS#1 `RSAPublicKey` DER of a PKCS#1 or SubjectPublicKeyInfo DER key, with a
+/// modulus of [`RSA_BITS`]. Parsed with the `der` types directly: the `rsa` crate's own
+/// decoders refuse moduli above 4096 bits.
+///
+/// # Errors
+/// Neither encoding, not RSA, or a modulus out of range.
+pub fn pkcs1_der(der: &[u8]) -> Result<Vec<u8>, String> {
+    let pkcs1 = match rsa::pkcs1::RsaPublicKey::from_der(der) {
+        Ok(_) => der.to_vec(),
+        Err(e1) => {
+            let spki = rsa::pkcs8::spki::SubjectPublicKeyInfoRef::from_der(der).map_err(|e2| {
+                format!("neither PKCS#1 ({e1}) nor SubjectPublicKeyInfo ({e2}) DER")
+            })?;
+            if spki.algorithm.oid != rsa::pkcs1::ALGORITHM_OID {
+                return Err(format!(
+                    "a SubjectPublicKeyInfo key of algorithm {}, not RSA",
+                    spki.algorithm.oid
+                ));
+            }
+            let inner = spki
+                .subject_public_key
+                .as_bytes()
+                .ok_or("the SubjectPublicKeyInfo key bits are not whole bytes")?;
+            rsa::pkcs1::RsaPublicKey::from_der(inner)
+                .map_err(|e| format!("the SubjectPublicKeyInfo holds no PKCS#1 key: {e}"))?;
+            inner.to_vec()
+        }
+    };
+    let key = rsa::pkcs1::RsaPublicKey::from_der(&pkcs1).map_err(|e| e.to_string())?;
+    let n = key.modulus.as_bytes();
+    let n = &n[n.iter().take_while(|b| **b == 0).count()..];
+    let bits = n
+        .first()
+        .map_or(0, |b| n.len() * 8 - b.leading_zeros() as usize);
+    if !RSA_BITS.contains(&bits) {
+        return Err(format!(
+            "an RSA modulus of {bits} bits; {} to {} bits are accepted",
+            RSA_BITS.start(),
+            RSA_BITS.end()
+        ));
+    }
+    // Re-encoded: canonical DER for the verifier.
+    key.to_der()
+        .map_err(|e| format!("cannot re-encode the key: {e}"))
 }
 
 /// The keys usable for one run.
@@ -82,10 +123,13 @@ impl KeySet {
     /// # Errors
     /// Unreadable file, or JSON that is not a `PublicKeyList`.
     pub fn from_file(path: &Path) -> Result<Self, KeysError> {
-        let text = std::fs::read(path).map_err(|source| KeysError::Read {
-            path: path.display().to_string(),
-            source,
-        })?;
+        let text =
+            super::store::read_regular_file(path, MAX_KEYS_FILE_BYTES).map_err(|reason| {
+                KeysError::Read {
+                    path: path.display().to_string(),
+                    reason,
+                }
+            })?;
         Self::from_json(&text).map_err(|reason| KeysError::Format {
             path: path.display().to_string(),
             reason,

@@ -149,9 +149,13 @@ fn upload(rt: &tokio::runtime::Runtime, c: &aws_sdk_s3::Client, sc: &Scenario) {
 }
 
 fn run_cli(s3: &str, ct: &str, extra: &[&str]) -> assert_cmd::assert::Assert {
-    Command::cargo_bin("trailcheck")
-        .unwrap()
-        .env_clear()
+    cli_cmd(s3, ct).args(extra).assert()
+}
+
+/// The verify command line against `s3` and `ct`, before extra arguments.
+fn cli_cmd(s3: &str, ct: &str) -> Command {
+    let mut cmd = Command::cargo_bin("trailcheck").unwrap();
+    cmd.env_clear()
         .env("AWS_ACCESS_KEY_ID", AK)
         .env("AWS_SECRET_ACCESS_KEY", SK)
         .env("AWS_REGION", "us-east-1")
@@ -175,9 +179,8 @@ fn run_cli(s3: &str, ct: &str, extra: &[&str]) -> assert_cmd::assert::Assert {
             ct,
             "--format",
             "json",
-        ])
-        .args(extra)
-        .assert()
+        ]);
+    cmd
 }
 
 #[test]
@@ -277,4 +280,206 @@ fn s3_bucket_with_metadata_and_api_keys_verifies_through_the_sdk() {
 
     // A wrong bucket is an access error, exit 2.
     run_cli(&s3, &ct, &["--s3-bucket", "no-such-bucket"]).code(2);
+}
+
+/// What a fault-injecting endpoint does with one request.
+#[derive(Clone, Copy)]
+enum Reply {
+    /// Accept, read the request, never answer.
+    Hang,
+    /// Send a status line and headers promising a body, then nothing.
+    HeadersThenHang,
+    /// Answer 200 with this body.
+    Ok(&'static str, &'static str),
+}
+
+/// A raw HTTP endpoint on 127.0.0.1 answering each request by `route(method, target)`.
+fn start_faulty(route: fn(&str, &str) -> Reply) -> String {
+    let listener = TcpListener::bind("127.0.0.1:0").unwrap();
+    let addr = listener.local_addr().unwrap();
+    std::thread::spawn(move || {
+        for stream in listener.incoming() {
+            let Ok(mut stream) = stream else { break };
+            std::thread::spawn(move || {
+                let mut reader = BufReader::new(stream.try_clone().unwrap());
+                let mut first = String::new();
+                let _ = reader.read_line(&mut first);
+                let mut len = 0usize;
+                loop {
+                    let mut line = String::new();
+                    if reader.read_line(&mut line).unwrap_or(0) == 0 || line == "\r\n" {
+                        break;
+                    }
+                    if let Some(v) = line.to_ascii_lowercase().strip_prefix("content-length:") {
+                        len = v.trim().parse().unwrap_or(0);
+                    }
+                }
+                let mut body = vec![0; len];
+                let _ = reader.read_exact(&mut body);
+                let mut parts = first.split_whitespace();
+                let (method, target) = (parts.next().unwrap_or(""), parts.next().unwrap_or(""));
+                match route(method, target) {
+                    Reply::Hang => std::thread::sleep(std::time::Duration::from_secs(3600)),
+                    Reply::HeadersThenHang => {
+                        let _ = write!(
+                            stream,
+                            "HTTP/1.1 200 OK\r\nContent-Type: application/octet-stream\r\nContent-Length: 100000\r\n\r\n\x1f"
+                        );
+                        let _ = stream.flush();
+                        std::thread::sleep(std::time::Duration::from_secs(3600));
+                    }
+                    Reply::Ok(content_type, payload) => {
+                        let _ = write!(
+                            stream,
+                            "HTTP/1.1 200 OK\r\nContent-Type: {content_type}\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{payload}",
+                            payload.len()
+                        );
+                    }
+                }
+            });
+        }
+    });
+    format!("http://{addr}")
+}
+
+const DIGEST_KEY: &str = "AWSLogs/111122223333/CloudTrail-Digest/us-east-1/2024/03/01/111122223333_CloudTrail-Digest_us-east-1_ct_us-east-1_20240301T050131Z.json.gz";
+
+const LISTING: &str = concat!(
+    r#"<?xml version="1.0" encoding="UTF-8"?><ListBucketResult xmlns="http://s3.amazonaws.com/doc/2006-03-01/">"#,
+    "<Name>acme-ct</Name><Prefix>AWSLogs/</Prefix><KeyCount>1</KeyCount><MaxKeys>1000</MaxKeys>",
+    "<IsTruncated>false</IsTruncated><Contents><Key>AWSLogs/111122223333/CloudTrail-Digest/us-east-1/2024/03/01/111122223333_CloudTrail-Digest_us-east-1_ct_us-east-1_20240301T050131Z.json.gz</Key>",
+    "<Size>10</Size></Contents></ListBucketResult>"
+);
+
+const XML: &str = "application/xml";
+
+/// verify against a faulty S3 endpoint with short timeouts; keys from a file.
+fn faulty_run(s3: &str, ct: &str, keys: &Path) -> assert_cmd::assert::Assert {
+    cli_cmd(s3, ct)
+        .env("TRAILCHECK_S3_TIMEOUT_MS", "300")
+        .args(["--s3-bucket", S3_BUCKET, "--public-keys"])
+        .arg(keys)
+        .timeout(std::time::Duration::from_secs(50))
+        .assert()
+}
+
+fn keys_file() -> (tempfile::TempDir, std::path::PathBuf) {
+    let sc = build(&spec());
+    let path = sc.dir.path().join("keys-copy.json");
+    std::fs::copy(&sc.emitted.public_keys, &path).unwrap();
+    (sc.dir, path)
+}
+
+fn stderr_of(a: &assert_cmd::assert::Assert) -> String {
+    String::from_utf8_lossy(&a.get_output().stderr).to_string()
+}
+
+#[test]
+fn listing_that_never_answers_is_an_error_not_a_hang() {
+    let (_d, keys) = keys_file();
+    let s3 = start_faulty(|_, _| Reply::Hang);
+    let a = faulty_run(&s3, "http://127.0.0.1:9", &keys).code(2);
+    assert!(stderr_of(&a).contains("ListObjectsV2"), "{}", stderr_of(&a));
+}
+
+#[test]
+fn malformed_listings_are_errors_not_an_empty_bucket() {
+    let (_d, keys) = keys_file();
+    for route in [
+        (|_: &str, _: &str| {
+            Reply::Ok(
+                XML,
+                "<ListBucketResult><Name>acme-ct</Name><Contents><Key>AWS",
+            )
+        }) as fn(&str, &str) -> Reply,
+        |_, _| Reply::Ok(XML, "this is not XML at all"),
+        |_, _| Reply::Ok(XML, ""),
+        |_, _| {
+            Reply::Ok(XML, "<ListBucketResult><Name>acme-ct</Name><KeyCount>3</KeyCount><IsTruncated>false</IsTruncated></ListBucketResult>")
+        },
+        |_, _| {
+            Reply::Ok(XML, "<ListBucketResult><Name>acme-ct</Name><KeyCount>1</KeyCount><Contents><Key>AWSLogs/x</Key></Contents>")
+        },
+    ] {
+        let s3 = start_faulty(route);
+        let a = faulty_run(&s3, "http://127.0.0.1:9", &keys).code(2);
+        assert!(stderr_of(&a).contains("cannot list"), "{}", stderr_of(&a));
+    }
+}
+
+#[test]
+fn repeated_continuation_token_is_a_paging_loop_error() {
+    let (_d, keys) = keys_file();
+    let s3 = start_faulty(|_, _| {
+        Reply::Ok(
+            XML,
+            "<ListBucketResult><Name>acme-ct</Name><KeyCount>0</KeyCount><IsTruncated>true</IsTruncated><NextContinuationToken>again</NextContinuationToken></ListBucketResult>",
+        )
+    });
+    let a = faulty_run(&s3, "http://127.0.0.1:9", &keys).code(2);
+    let err = stderr_of(&a);
+    assert!(err.contains("ListObjectsV2 paging loop"), "{err}");
+}
+
+#[test]
+fn objects_that_never_arrive_are_unreadable_not_a_hang() {
+    let (_d, keys) = keys_file();
+    for route in [
+        (|m: &str, t: &str| {
+            if m == "GET" && t.contains("list-type=2") {
+                Reply::Ok(XML, LISTING)
+            } else {
+                Reply::Hang
+            }
+        }) as fn(&str, &str) -> Reply,
+        |m, t| {
+            if m == "GET" && t.contains("list-type=2") {
+                Reply::Ok(XML, LISTING)
+            } else {
+                Reply::HeadersThenHang
+            }
+        },
+    ] {
+        let s3 = start_faulty(route);
+        let out = faulty_run(&s3, "http://127.0.0.1:9", &keys)
+            .code(1)
+            .get_output()
+            .stdout
+            .clone();
+        let j: Value = serde_json::from_slice(&out).unwrap();
+        let digest = j["results"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|r| r["key"] == DIGEST_KEY)
+            .unwrap()
+            .clone();
+        assert_eq!(digest["category"], "unreadable", "{digest}");
+    }
+}
+
+#[test]
+fn list_public_keys_repeating_its_token_is_a_paging_loop_error() {
+    let s3 = start_faulty(|m, t| {
+        if m == "GET" && t.contains("list-type=2") {
+            Reply::Ok(XML, LISTING)
+        } else {
+            Reply::Hang
+        }
+    });
+    let (ct, _) = start_cloudtrail(
+        serde_json::json!({"PublicKeyList": [], "NextToken": "same"}),
+        serde_json::json!({}),
+    );
+    let a = cli_cmd(&s3, &ct)
+        .env("TRAILCHECK_S3_TIMEOUT_MS", "300")
+        .args(["--s3-bucket", S3_BUCKET])
+        .timeout(std::time::Duration::from_secs(50))
+        .assert()
+        .code(2);
+    let err = stderr_of(&a);
+    assert!(
+        err.contains("ListPublicKeys") && err.contains("paging loop"),
+        "{err}"
+    );
 }

@@ -117,6 +117,7 @@ impl Scenario {
             accounts: Vec::new(),
             regions: Vec::new(),
             max_log_bytes: 1 << 20,
+            max_log_files: trailcheck::verify::chain::DEFAULT_MAX_LOG_FILES,
         };
         trailcheck::verify::verify(&req, &store, &|_| Ok(keys.clone())).unwrap()
     }
