@@ -858,17 +858,111 @@ pub(crate) fn own_provider_scopes(
 
 /// Converts a value to a variable's declared primitive type (`"false"` → `false`).
 pub(crate) fn convert_to_declared(v: V, decl: Option<&Block>) -> V {
-    let Some(t) = decl
-        .and_then(|d| d.body.get_attribute("type"))
-        .map(|a| expr_text(&a.value))
-    else {
+    match decl.and_then(|d| d.body.get_attribute("type")) {
+        Some(t) => convert_to_type(v, &t.value, 0),
+        None => v,
+    }
+}
+
+/// Converts a value to a type constraint as Terraform does: primitives from strings and
+/// back, and `optional(T, default)` attributes of objects filled in where the value lacks
+/// them (in lists, sets, maps and nested objects too). Defaults are constants.
+fn convert_to_type(v: V, ty: &Expression, depth: usize) -> V {
+    // Type expressions nest a few levels in practice; hostile ones are cut off.
+    if depth > 32 || matches!(v, V::Unknown) {
         return v;
-    };
-    match (t.as_str(), &v) {
-        ("bool", V::Str(_)) => v.as_bool().map_or(v, V::Bool),
-        ("number", V::Str(_)) => v.as_num().map_or(v, V::Num),
-        ("string", V::Num(_) | V::Bool(_)) => v.to_str().map_or(v, V::Str),
+    }
+    match ty {
+        Expression::Variable(name) => match (name.as_str(), &v) {
+            ("bool", V::Str(_)) => v.as_bool().map_or(v, V::Bool),
+            ("number", V::Str(_)) => v.as_num().map_or(v, V::Num),
+            ("string", V::Num(_) | V::Bool(_)) => v.to_str().map_or(v, V::Str),
+            _ => v,
+        },
+        Expression::FuncCall(call) => {
+            let args: Vec<&Expression> = call.args.iter().collect();
+            match (call.name.name.as_str(), args.as_slice(), v) {
+                ("list" | "set", [inner], V::List(items)) => V::List(
+                    items
+                        .into_iter()
+                        .map(|x| convert_to_type(x, inner, depth + 1))
+                        .collect(),
+                ),
+                ("map", [inner], V::Map(m)) => V::Map(
+                    m.into_iter()
+                        .map(|(k, x)| (k, convert_to_type(x, inner, depth + 1)))
+                        .collect(),
+                ),
+                ("optional", [inner, ..], v) => convert_to_type(v, inner, depth + 1),
+                ("object", [Expression::Object(attrs)], V::Map(mut m)) => {
+                    for (key, value) in attrs.iter() {
+                        let name = match key {
+                            ObjectKey::Ident(i) => i.as_str().to_owned(),
+                            ObjectKey::Expression(Expression::String(s)) => s.as_str().to_owned(),
+                            ObjectKey::Expression(_) => continue,
+                        };
+                        let aty = value.expr();
+                        match m.remove(&name) {
+                            Some(x) if !matches!(x, V::Null) => {
+                                m.insert(name, convert_to_type(x, aty, depth + 1));
+                            }
+                            // Absent or null: an `optional(T, default)` attribute takes its
+                            // default (null without one).
+                            missing => match aty {
+                                Expression::FuncCall(f) if f.name.name.as_str() == "optional" => {
+                                    let fargs: Vec<&Expression> = f.args.iter().collect();
+                                    let d = match fargs.as_slice() {
+                                        [inner, default] => convert_to_type(
+                                            const_value(default, 0),
+                                            inner,
+                                            depth + 1,
+                                        ),
+                                        _ => V::Null,
+                                    };
+                                    m.insert(name, d);
+                                }
+                                _ => {
+                                    if let Some(x) = missing {
+                                        m.insert(name, x);
+                                    }
+                                }
+                            },
+                        }
+                    }
+                    V::Map(m)
+                }
+                (_, _, v) => v,
+            }
+        }
         _ => v,
+    }
+}
+
+/// A constant expression (an `optional()` default): literals, lists and objects of them.
+fn const_value(e: &Expression, depth: usize) -> V {
+    if depth > 32 {
+        return V::Unknown;
+    }
+    match e {
+        Expression::Null(_) => V::Null,
+        Expression::Bool(b) => V::Bool(*b.value()),
+        Expression::Number(n) => n.value().as_f64().map_or(V::Unknown, V::Num),
+        Expression::String(s) => V::Str(s.as_str().to_owned()),
+        Expression::Array(a) => V::List(a.iter().map(|x| const_value(x, depth + 1)).collect()),
+        Expression::Object(o) => V::Map(
+            o.iter()
+                .filter_map(|(k, v)| {
+                    let name = match k {
+                        ObjectKey::Ident(i) => i.as_str().to_owned(),
+                        ObjectKey::Expression(Expression::String(s)) => s.as_str().to_owned(),
+                        ObjectKey::Expression(_) => return None,
+                    };
+                    Some((name, const_value(v.expr(), depth + 1)))
+                })
+                .collect(),
+        ),
+        Expression::Parenthesis(p) => const_value(p.inner(), depth + 1),
+        _ => V::Unknown,
     }
 }
 
