@@ -896,10 +896,8 @@ fn convert_to_type(v: V, ty: &Expression, depth: usize) -> V {
                 ("optional", [inner, ..], v) => convert_to_type(v, inner, depth + 1),
                 ("object", [Expression::Object(attrs)], V::Map(mut m)) => {
                     for (key, value) in attrs.iter() {
-                        let name = match key {
-                            ObjectKey::Ident(i) => i.as_str().to_owned(),
-                            ObjectKey::Expression(Expression::String(s)) => s.as_str().to_owned(),
-                            ObjectKey::Expression(_) => continue,
+                        let Some(name) = literal_key(key) else {
+                            continue;
                         };
                         let aty = value.expr();
                         match m.remove(&name) {
@@ -938,6 +936,15 @@ fn convert_to_type(v: V, ty: &Expression, depth: usize) -> V {
     }
 }
 
+/// An object key written as a name or a string literal.
+fn literal_key(k: &ObjectKey) -> Option<String> {
+    match k {
+        ObjectKey::Ident(i) => Some(i.as_str().to_owned()),
+        ObjectKey::Expression(Expression::String(s)) => Some(s.as_str().to_owned()),
+        ObjectKey::Expression(_) => None,
+    }
+}
+
 /// A constant expression (an `optional()` default): literals, lists and objects of them.
 fn const_value(e: &Expression, depth: usize) -> V {
     if depth > 32 {
@@ -951,14 +958,7 @@ fn const_value(e: &Expression, depth: usize) -> V {
         Expression::Array(a) => V::List(a.iter().map(|x| const_value(x, depth + 1)).collect()),
         Expression::Object(o) => V::Map(
             o.iter()
-                .filter_map(|(k, v)| {
-                    let name = match k {
-                        ObjectKey::Ident(i) => i.as_str().to_owned(),
-                        ObjectKey::Expression(Expression::String(s)) => s.as_str().to_owned(),
-                        ObjectKey::Expression(_) => return None,
-                    };
-                    Some((name, const_value(v.expr(), depth + 1)))
-                })
+                .filter_map(|(k, v)| Some((literal_key(k)?, const_value(v.expr(), depth + 1))))
                 .collect(),
         ),
         Expression::Parenthesis(p) => const_value(p.inner(), depth + 1),
