@@ -744,6 +744,11 @@ impl Ev<'_> {
                 match Self::attr_name(rest.first()) {
                     Some(out) => {
                         let v = child.output(self.loader, out).unwrap_or(V::Unknown);
+                        // What the output refers to, the caller refers to.
+                        self.inst
+                            .refs
+                            .borrow_mut()
+                            .extend(child.refs_of_output(out));
                         self.apply(v, &rest[1..])
                     }
                     None => self.apply(child.all_outputs(self.loader), rest),

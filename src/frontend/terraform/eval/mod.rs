@@ -191,6 +191,10 @@ pub(crate) struct Instance {
     resources: RefCell<HashMap<String, Slot<Rc<ResEval>>>>,
     calls: RefCell<HashMap<String, Slot<Option<Rc<CallEval>>>>>,
     refs: RefCell<Vec<String>>,
+    /// The resources each output's value refers to (`value = aws_s3_bucket.logs.id`), so
+    /// that a caller using `module.x.bucket_id` is linked to that bucket even when its
+    /// name is unknown (a random suffix).
+    output_refs: RefCell<HashMap<String, Vec<String>>>,
 }
 
 /// Expression evaluation scope.
@@ -267,6 +271,7 @@ impl Instance {
             resources: RefCell::new(HashMap::new()),
             calls: RefCell::new(HashMap::new()),
             refs: RefCell::new(Vec::new()),
+            output_refs: RefCell::new(HashMap::new()),
         }
     }
 
@@ -324,6 +329,7 @@ impl Instance {
             .borrow_mut()
             .insert(key.clone(), Slot::InProgress);
         let module = std::sync::Arc::clone(&self.module);
+        let saved = std::mem::take(&mut *self.refs.borrow_mut());
         let v = match module
             .block(loc)
             .and_then(|b| b.body.get_attribute("value"))
@@ -334,8 +340,19 @@ impl Instance {
                 .unwrap_or(V::Unknown),
             None => V::Unknown,
         };
+        let refs = std::mem::replace(&mut *self.refs.borrow_mut(), saved);
+        self.output_refs.borrow_mut().insert(name.to_owned(), refs);
         self.locals.borrow_mut().insert(key, Slot::Done(v.clone()));
         Ok(v)
+    }
+
+    /// The resources an output refers to (after [`Instance::output`] evaluated it).
+    pub(crate) fn refs_of_output(&self, name: &str) -> Vec<String> {
+        self.output_refs
+            .borrow()
+            .get(name)
+            .cloned()
+            .unwrap_or_default()
     }
 
     fn all_outputs(&self, loader: &Loader) -> V {
