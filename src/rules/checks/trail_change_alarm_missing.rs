@@ -411,6 +411,10 @@ pub(crate) fn candidates<'a>(model: &'a Model, t: &Trail) -> Vec<Candidate<'a>> 
                     (Some(a), Some(b)) if a == b && !a.is_empty() => On::Surely,
                     (Some(_), Some(_)) => return None,
                     _ if f.log_group_name.is_defaulted() => return None,
+                    // A group that cannot be resolved may be this trail's only within the
+                    // same deployment unit: another unit's unresolved filter says nothing
+                    // about this one.
+                    _ if f.origin.unit != t.origin.unit => return None,
                     _ => On::Maybe,
                 },
             };
