@@ -265,12 +265,21 @@ pub fn glob(pattern: &str, value: &str, case_insensitive: bool) -> Tri {
     }
 }
 
-/// Whether two wildcard patterns can match a common string (approximation: one matches the
-/// other with wildcards removed, or their fixed prefixes are compatible).
+/// Whether two wildcard patterns can match a common string. An approximation that never
+/// says `false` when a common string exists: any common string starts with both fixed
+/// prefixes (the text before the first `*`) and ends with both fixed suffixes (after the
+/// last `*`), so each pair must agree where it overlaps (`?` agrees with anything). The
+/// suffix test matters for ARNs that differ only at the end, such as a key policy
+/// pinning `…:trail/other` against `…:<unknown account>:trail/main`.
 fn overlap(a: &str, b: &str) -> bool {
-    let pa = a.split('*').next().unwrap_or("");
-    let pb = b.split('*').next().unwrap_or("");
-    pa.starts_with(pb) || pb.starts_with(pa)
+    fn agree(x: impl Iterator<Item = char>, y: impl Iterator<Item = char>) -> bool {
+        x.zip(y).all(|(c, d)| c == d || c == '?' || d == '?')
+    }
+    let prefix = |s: &str| s.split('*').next().unwrap_or("").to_owned();
+    let suffix = |s: &str| s.rsplit('*').next().unwrap_or("").to_owned();
+    let (pa, pb) = (prefix(a), prefix(b));
+    let (sa, sb) = (suffix(a), suffix(b));
+    agree(pa.chars(), pb.chars()) && agree(sa.chars().rev(), sb.chars().rev())
 }
 
 /// Iterative `*`/`?` wildcard matching (linear in practice, no recursion).
@@ -505,6 +514,22 @@ mod tests {
         let p = format!("arn:aws:s3:::b/AWSLogs/{UNKNOWN_MARK}/*");
         assert_eq!(glob(&p, "arn:aws:s3:::b/AWSLogs/123/x", false), Tri::Maybe);
         assert_eq!(glob(&p, "arn:aws:s3:::c/AWSLogs/123/x", false), Tri::No);
+    }
+
+    #[test]
+    fn unknown_parts_cannot_hide_a_different_suffix() {
+        // A key policy pinning another trail: the account is unknown on both sides, but
+        // the trail names differ, so no account makes them equal.
+        let pinned = format!("arn:aws:cloudtrail:{UNKNOWN_MARK}:{UNKNOWN_MARK}:trail/legacy");
+        let actual = format!("arn:aws:cloudtrail:us-west-2:{UNKNOWN_MARK}:trail/main");
+        assert_eq!(glob(&pinned, &actual, false), Tri::No);
+        let literal = "arn:aws:cloudtrail:us-west-2:111111111111:trail/legacy";
+        assert_eq!(glob(literal, &actual, false), Tri::No);
+        // Same name: still only possible (the account is unknown).
+        let same = "arn:aws:cloudtrail:us-west-2:111111111111:trail/main";
+        assert_eq!(glob(same, &actual, false), Tri::Maybe);
+        assert!(overlap("a?c*x", "abc*?"));
+        assert!(!overlap("a*x", "a*y"));
     }
 
     #[test]
