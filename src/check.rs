@@ -144,6 +144,7 @@ pub fn analyze(paths: &[PathBuf], opts: &Options) -> Result<Analysis, String> {
     model.input_errors.extend(walk_errors);
     model.skipped_files.extend(skipped);
     label_units(&mut model, paths);
+    crate::model::link::link_buckets_across_units(&mut model);
     let profile = match &opts.profile {
         Some(p) => p.clone(),
         None => crate::simulate::cost::profile_from_config(config)?,

@@ -355,6 +355,38 @@ fn link_metric_filters(model: &mut Model) {
     }
 }
 
+/// Links, across deployment units, each trail whose bucket is named literally but is not
+/// declared in its own unit to the one bucket of the checkout with exactly that name. S3
+/// bucket names are globally unique, so a log-archive root that declares the bucket is
+/// declaring this trail's bucket, whatever account either root deploys to. (Keys and log
+/// groups are named per account and region, so they are not linked this way.)
+pub fn link_buckets_across_units(model: &mut Model) {
+    let mut by_name: std::collections::HashMap<&str, Vec<usize>> = std::collections::HashMap::new();
+    for (i, b) in model.buckets.iter().enumerate() {
+        if let Value::Known(n, _) = &b.name {
+            if !n.is_empty() {
+                by_name.entry(n.as_str()).or_default().push(i);
+            }
+        }
+    }
+    let links: Vec<(usize, usize)> = model
+        .trails
+        .iter()
+        .enumerate()
+        .filter(|(_, t)| t.bucket.is_none())
+        .filter_map(|(ti, t)| match &t.s3_bucket_name {
+            Value::Known(n, _) => match by_name.get(n.as_str()).map(Vec::as_slice) {
+                Some([bi]) => Some((ti, *bi)),
+                _ => None,
+            },
+            _ => None,
+        })
+        .collect();
+    for (ti, bi) in links {
+        model.trails[ti].bucket = Some(bi);
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
