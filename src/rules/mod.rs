@@ -355,10 +355,17 @@ pub fn run(ctx: &RuleContext<'_>, selection: &Selection) -> Vec<Finding> {
     findings.extend(run_checks(&after, selection, true));
     // A value passed into a module: the finding is at the caller's argument; show where
     // the module uses it.
+    let mut via: std::collections::HashMap<crate::source::Span, Vec<(crate::source::Span, &str)>> =
+        std::collections::HashMap::new();
+    for (caller, used, label) in &ctx.model.via {
+        via.entry(*caller)
+            .or_default()
+            .push((*used, label.as_str()));
+    }
     for f in &mut findings {
-        for (caller, used, label) in &ctx.model.via {
-            if *caller == f.primary && !f.secondary.iter().any(|(s, _)| s == used) {
-                f.secondary.push((*used, label.clone()));
+        for (used, label) in via.get(&f.primary).map(Vec::as_slice).unwrap_or_default() {
+            if !f.secondary.iter().any(|(s, _)| s == used) {
+                f.secondary.push((*used, (*label).to_owned()));
             }
         }
     }

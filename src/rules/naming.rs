@@ -84,11 +84,27 @@ pub fn is_cloudformation(resource: Option<&str>) -> bool {
 /// Rewrites Terraform names in backticks (`name` and `name = value`) to CloudFormation's.
 #[must_use]
 pub fn for_cloudformation(text: &str) -> String {
+    // The patterns, built once: this runs for every finding on a template.
+    static PATTERNS: std::sync::OnceLock<Vec<(String, String)>> = std::sync::OnceLock::new();
+    let patterns = PATTERNS.get_or_init(|| {
+        NAMES
+            .iter()
+            .flat_map(|(tf, cfn)| {
+                [
+                    (format!("`{tf} = "), format!("`{cfn}: ")),
+                    (format!("`{tf}`"), format!("`{cfn}`")),
+                ]
+            })
+            .collect()
+    });
     let mut out = text.to_owned();
-    for (tf, cfn) in NAMES {
-        out = out
-            .replace(&format!("`{tf} = "), &format!("`{cfn}: "))
-            .replace(&format!("`{tf}`"), &format!("`{cfn}`"));
+    if !out.contains('`') {
+        return out;
+    }
+    for (from, to) in patterns {
+        if out.contains(from.as_str()) {
+            out = out.replace(from.as_str(), to);
+        }
     }
     out
 }

@@ -384,6 +384,11 @@ pub struct Simulation {
     /// The cells of each account, `cells[start..end]` (cells are built account by account).
     #[serde(skip)]
     pub account_cells: std::collections::HashMap<String, (usize, usize)>,
+    /// The sinks declared for each account, and the organization sinks.
+    #[serde(skip)]
+    sinks_by_account: std::collections::HashMap<String, Vec<usize>>,
+    #[serde(skip)]
+    org_sinks: Vec<usize>,
 }
 
 impl Simulation {
@@ -412,10 +417,28 @@ impl Simulation {
         &'a self,
         account: &'a str,
     ) -> impl Iterator<Item = (usize, &'a Sink)> + 'a {
-        self.sinks
+        self.sinks_by_account
+            .get(account)
+            .map(Vec::as_slice)
+            .unwrap_or_default()
             .iter()
-            .enumerate()
-            .filter(move |(_, s)| s.account == account)
+            .map(move |&i| (i, &self.sinks[i]))
+    }
+
+    /// The sinks that belong to or cover an account (its own, and organization trails of
+    /// which it is a member), in model order: without a scan of every sink.
+    #[must_use]
+    pub fn sinks_covering(&self, account: &str) -> Vec<usize> {
+        let mut out: Vec<usize> = self.sinks_of(account).map(|(i, _)| i).collect();
+        out.extend(
+            self.org_sinks
+                .iter()
+                .copied()
+                .filter(|&i| self.context.covers(&self.sinks[i], account)),
+        );
+        out.sort_unstable();
+        out.dedup();
+        out
     }
 }
 
@@ -579,6 +602,17 @@ pub fn run(model: &Model, sources: &SourceMap, ctx: Context) -> Simulation {
         .filter(|s| !seen.insert(s.address.clone()))
         .map(|s| s.address.clone())
         .collect();
+    let mut sinks_by_account: std::collections::HashMap<String, Vec<usize>> =
+        std::collections::HashMap::new();
+    for (i, s) in sinks.iter().enumerate() {
+        sinks_by_account
+            .entry(s.account.clone())
+            .or_default()
+            .push(i);
+    }
+    let org_sinks = (0..sinks.len())
+        .filter(|&i| sinks[i].organization)
+        .collect();
     Simulation {
         context: ctx,
         classes,
@@ -586,5 +620,7 @@ pub fn run(model: &Model, sources: &SourceMap, ctx: Context) -> Simulation {
         cells,
         duplicate_addresses,
         account_cells,
+        sinks_by_account,
+        org_sinks,
     }
 }

@@ -90,13 +90,7 @@ pub(crate) fn any_org_credit(
 
 /// The trails (sinks) that belong to or cover an account, in model order.
 pub(crate) fn sinks_covering(ctx: &RuleContext<'_>, account: &str) -> Vec<usize> {
-    ctx.sim
-        .sinks
-        .iter()
-        .enumerate()
-        .filter(|(_, s)| ctx.sim.context.covers(s, account))
-        .map(|(i, _)| i)
-        .collect()
+    ctx.sim.sinks_covering(account)
 }
 
 /// Over all cells of an account with classes matching `pred`: does anyone capture, is
