@@ -132,10 +132,19 @@ impl Config {
                     source: e,
                 }
             })?;
+        Config::parse(&text, path)
+    }
+
+    /// Parses a config's text as if read from `path` (paths in it are relative to its
+    /// directory). The entry point of the config fuzz target.
+    ///
+    /// # Errors
+    /// When the text does not match the schema or a glob does not compile.
+    pub fn parse(text: &str, path: &Path) -> Result<Config, ConfigError> {
         let mut c: Config = if text.trim().is_empty() {
             Config::default()
         } else {
-            serde_saphyr::from_str(&text).map_err(|e| ConfigError::Parse {
+            serde_saphyr::from_str(text).map_err(|e| ConfigError::Parse {
                 path: path.to_path_buf(),
                 message: e.to_string(),
             })?
