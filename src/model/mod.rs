@@ -403,7 +403,8 @@ pub struct Model {
     pub roles: Vec<IamRole>,
     pub topics: Vec<SnsTopic>,
     /// Account-level S3 Block Public Access (`aws_s3_account_public_access_block`).
-    pub account_public_access_blocks: Vec<PublicAccessBlock>,
+    /// With the deployment unit that declares each: it covers that unit's account only.
+    pub account_public_access_blocks: Vec<(String, PublicAccessBlock)>,
     pub input_errors: Vec<InputError>,
     /// Files found but not checked (excluded, ignored, not regular files), with the reason.
     #[serde(skip_serializing_if = "Vec::is_empty")]
@@ -489,6 +490,9 @@ impl Model {
         for o in self.origins_mut() {
             unit.clone_into(&mut o.unit);
         }
+        for (u, _) in &mut self.account_public_access_blocks {
+            unit.clone_into(u);
+        }
     }
 
     /// Distinct deployment units, in model order.
@@ -520,6 +524,9 @@ impl Model {
     pub fn relabel_units(&mut self, label: impl Fn(&str) -> String) {
         for o in self.origins_mut() {
             o.unit = label(&o.unit);
+        }
+        for (u, _) in &mut self.account_public_access_blocks {
+            *u = label(u);
         }
     }
 

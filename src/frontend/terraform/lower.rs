@@ -222,14 +222,17 @@ impl Lower<'_> {
                 self.pending(out, &addr, b, "bucket", PendingKind::PublicAccessBlock(pab));
             }
             "aws_s3_account_public_access_block" => {
-                out.account_public_access_blocks.push(PublicAccessBlock {
-                    block_public_acls: self.bool(b, "block_public_acls", false),
-                    block_public_policy: self.bool(b, "block_public_policy", false),
-                    ignore_public_acls: self.bool(b, "ignore_public_acls", false),
-                    restrict_public_buckets: self.bool(b, "restrict_public_buckets", false),
-                    span: b.span,
-                    address: addr.clone(),
-                });
+                out.account_public_access_blocks.push((
+                    String::new(),
+                    PublicAccessBlock {
+                        block_public_acls: self.bool(b, "block_public_acls", false),
+                        block_public_policy: self.bool(b, "block_public_policy", false),
+                        ignore_public_acls: self.bool(b, "ignore_public_acls", false),
+                        restrict_public_buckets: self.bool(b, "restrict_public_buckets", false),
+                        span: b.span,
+                        address: addr.clone(),
+                    },
+                ));
             }
             "aws_s3_bucket_acl" => {
                 let acl = self.string_or(b, "acl", "private");

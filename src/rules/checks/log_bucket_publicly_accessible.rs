@@ -96,11 +96,6 @@ fn full(pab: &crate::model::PublicAccessBlock) -> bool {
 }
 
 pub(crate) fn check(ctx: &RuleContext<'_>, out: &mut Vec<Diag>) {
-    // An account-level block with all four settings overrides every bucket's ACLs and
-    // policies: nothing in the account can be public.
-    if ctx.model.account_public_access_blocks.iter().any(full) {
-        return;
-    }
     let mut seen = std::collections::HashSet::new();
     for t in &ctx.model.trails {
         let Some(bi) = t.bucket else { continue };
@@ -108,6 +103,17 @@ pub(crate) fn check(ctx: &RuleContext<'_>, out: &mut Vec<Diag>) {
             continue;
         }
         let b = &ctx.model.buckets[bi];
+        // An account-level block with all four settings overrides every bucket's ACLs and
+        // policies: nothing in that account can be public. It is the account of the unit
+        // that declares it; another unit of the checkout may be another account.
+        if ctx
+            .model
+            .account_public_access_blocks
+            .iter()
+            .any(|(unit, pab)| *unit == b.origin.unit && full(pab))
+        {
+            continue;
+        }
         if let Some((span, why, severity)) = problem(b) {
             out.push(
                 Diag::new(span, format!("bucket `{}` holds the logs of trail `{}`: {why}", b.origin.address, t.origin.address))
