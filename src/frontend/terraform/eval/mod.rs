@@ -763,12 +763,14 @@ impl Instance {
     }
 }
 
-/// The provider blocks a module declares itself (root modules, legacy child modules).
-pub(crate) fn own_providers(
+/// Calls `f` with the key (`aws` or `aws.ALIAS`), block and an evaluator of each provider
+/// block a module declares itself, evaluated with `vars` only.
+fn each_provider(
     module: &Module,
     loader: &Loader<'_>,
     vars: &HashMap<String, V>,
-) -> HashMap<String, V> {
+    mut f: impl FnMut(String, &Block, &Ev<'_>),
+) {
     let tmp = Instance::new(
         String::new(),
         std::sync::Arc::new(Module::new(module.dir.clone(), Vec::new(), Vec::new())),
@@ -779,7 +781,6 @@ pub(crate) fn own_providers(
         HashMap::new(),
         false,
     );
-    let mut out = HashMap::new();
     for &loc in &module.index.providers {
         let Some(b) = module.block(loc) else { continue };
         let Some(name) = b
@@ -796,16 +797,28 @@ pub(crate) fn own_providers(
             file,
             vars: Vec::new(),
         };
-        let region = b
-            .body
-            .get_attribute("region")
-            .map_or(V::Unknown, |a| ev.eval(&a.value).unwrap_or(V::Unknown));
         let key = match b.body.get_attribute("alias").map(|a| ev.eval(&a.value)) {
             Some(Ok(V::Str(alias))) => format!("{name}.{alias}"),
             _ => name.to_owned(),
         };
-        out.insert(key, region);
+        f(key, b, &ev);
     }
+}
+
+/// The provider blocks a module declares itself (root modules, legacy child modules).
+pub(crate) fn own_providers(
+    module: &Module,
+    loader: &Loader<'_>,
+    vars: &HashMap<String, V>,
+) -> HashMap<String, V> {
+    let mut out = HashMap::new();
+    each_provider(module, loader, vars, |key, b, ev| {
+        let region = b
+            .body
+            .get_attribute("region")
+            .map_or(V::Unknown, |a| ev.eval(&a.value).unwrap_or(V::Unknown));
+        out.insert(key, region);
+    });
     out
 }
 
@@ -818,42 +831,25 @@ pub(crate) fn own_provider_scopes(
     loader: &Loader<'_>,
     vars: &HashMap<String, V>,
 ) -> HashMap<String, String> {
-    let tmp = Instance::new(
-        String::new(),
-        std::sync::Arc::new(Module::new(module.dir.clone(), Vec::new(), Vec::new())),
-        module.dir.clone(),
-        Vec::new(),
-        MAX_MODULE_DEPTH,
-        vars.clone(),
-        HashMap::new(),
-        false,
-    );
     let mut out = HashMap::new();
-    for &loc in &module.index.providers {
-        let Some(b) = module.block(loc) else { continue };
-        let Some(name) = b
-            .labels
-            .first()
-            .map(hcl_edit::structure::BlockLabel::as_str)
-        else {
-            continue;
-        };
-        let file = module.file(loc).map_or(SourceId(0), |f| f.id);
-        let ev = Ev {
-            inst: &tmp,
-            loader,
-            file,
-            vars: Vec::new(),
-        };
+    each_provider(module, loader, vars, |key, b, ev| {
         let text = |e: &Expression| match ev.eval(e) {
             Ok(V::Str(s)) if !s.contains(UNKNOWN_MARK) => format!("{s:?}"),
             _ => expr_text(e),
         };
         let mut parts = Vec::new();
-        for attr in ["profile", "allowed_account_ids", "access_key"] {
+        for attr in ["profile", "allowed_account_ids"] {
             if let Some(a) = b.body.get_attribute(attr) {
                 parts.push(format!("{attr} = {}", text(&a.value)));
             }
+        }
+        // A credential is told apart from another, never shown: the scope text reaches
+        // messages.
+        if let Some(a) = b.body.get_attribute("access_key") {
+            use std::hash::{Hash, Hasher};
+            let mut h = std::collections::hash_map::DefaultHasher::new();
+            text(&a.value).hash(&mut h);
+            parts.push(format!("access_key #{:08x}", h.finish() & 0xffff_ffff));
         }
         for blk in ["assume_role", "assume_role_with_web_identity"] {
             for inner in b.body.get_blocks(blk) {
@@ -864,12 +860,8 @@ pub(crate) fn own_provider_scopes(
                 parts.push(format!("{blk}.role_arn = {arn}"));
             }
         }
-        let key = match b.body.get_attribute("alias").map(|a| ev.eval(&a.value)) {
-            Some(Ok(V::Str(alias))) => format!("{name}.{alias}"),
-            _ => name.to_owned(),
-        };
         out.insert(key, parts.join(", "));
-    }
+    });
     out
 }
 
